@@ -1,0 +1,78 @@
+"""The `Article` record: the one contract between parsers (transforms) and the warehouse."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SOURCE_KINDS = ("text", "html", "pubmed_xml")
+
+
+@dataclass(slots=True)
+class Author:
+    last: str | None = None
+    fore: str | None = None
+    initials: str | None = None
+    collective: str | None = None
+    affiliations: list[str] = field(default_factory=list)
+    orcid: str | None = None
+
+
+@dataclass(slots=True)
+class AbstractSection:
+    label: str | None
+    text: str
+
+
+@dataclass(slots=True)
+class MeshTerm:
+    descriptor: str
+    major: bool = False
+    qualifiers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Article:
+    """One document's parse. Unknown values stay None or empty: never guessed."""
+
+    site: str
+    source_kind: str
+    source_url: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi: str | None = None
+    title: str | None = None
+    abstract: str | None = None
+    abstract_sections: list[AbstractSection] = field(default_factory=list)
+    journal: str | None = None
+    journal_abbrev: str | None = None
+    issn: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    pub_date: str | None = None
+    pub_year: int | None = None
+    authors: list[Author] = field(default_factory=list)
+    affiliations: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    mesh_terms: list[MeshTerm] = field(default_factory=list)
+    publication_types: list[str] = field(default_factory=list)
+    language: str | None = None
+    parser: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self, **extra: Any) -> str:
+        return json.dumps({**self.to_dict(), **extra}, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["authors"] = [Author(**a) for a in values.get("authors") or []]
+        values["abstract_sections"] = [AbstractSection(**s) for s in values.get("abstract_sections") or []]
+        values["mesh_terms"] = [MeshTerm(**m) for m in values.get("mesh_terms") or []]
+        return cls(**values)

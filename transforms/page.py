@@ -1,0 +1,38 @@
+"""`Page`: one decoded document with the views (lines, HTML tree, host) the site extractors share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlsplit
+
+import lxml.html
+
+
+@dataclass
+class Page:
+    text: str
+    kind: str  # "text" or "html"
+    name: str
+    url: str | None = None
+
+    @cached_property
+    def host(self) -> str:
+        if not self.url:
+            return ""
+        host = urlsplit(self.url if "//" in self.url else f"//{self.url}").hostname or ""
+        return host.lower().removeprefix("www.")
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Lines with trailing white space removed; blank lines kept, since they separate paragraphs."""
+        return [line.rstrip() for line in self.text.splitlines()]
+
+    @cached_property
+    def tree(self) -> lxml.html.HtmlElement:
+        """The parsed HTML. lxml's HTML parser loads no DTD and fetches nothing."""
+        parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+        return lxml.html.document_fromstring(self.text, parser=parser)
+
+    def host_matches(self, hosts: tuple[str, ...]) -> bool:
+        return any(self.host == h or self.host.endswith("." + h) for h in hosts)

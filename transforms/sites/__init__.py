@@ -1,0 +1,19 @@
+"""The site registry: every site module registers here; `choose_site` picks one for a page."""
+
+from __future__ import annotations
+
+from transforms.page import Page
+from transforms.sites import generic, nature, pubmed, springer
+from transforms.sites.base import Registry, Site
+
+REGISTRY = Registry()
+for _module in (pubmed, springer, nature):
+    REGISTRY.register(_module.SITE)
+GENERIC: Site = generic.SITE
+
+
+def choose_site(page: Page) -> Site:
+    return REGISTRY.choose(page, fallback=GENERIC)
+
+
+__all__ = ["GENERIC", "REGISTRY", "Site", "choose_site"]

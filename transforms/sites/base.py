@@ -1,0 +1,59 @@
+"""The small interface every site adapter implements, and the registry that picks one for a page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from transforms.article import Article
+from transforms.page import Page
+
+
+class Site:
+    """One module per site subclasses this. `extract` fills or corrects fields of the generic draft."""
+
+    name: str = "generic"
+    hosts: tuple[str, ...] = ()
+    # When a host serves several sites (ncbi.nlm.nih.gov: PubMed and PMC), the URL pattern decides.
+    url_pattern: re.Pattern[str] | None = None
+    priority: int = 0
+
+    def claims(self, page: Page) -> bool:
+        if not page.url or not page.host_matches(self.hosts):
+            return False
+        return self.url_pattern is None or bool(self.url_pattern.search(page.url))
+
+    def matches(self, page: Page) -> bool:
+        """Page cues (never the file name) saying the page is this site's, when no URL decides it."""
+        return False
+
+    def extract(self, page: Page, draft: Article) -> Article:
+        """Return the article; raise `NoArticleError` when the page carries none."""
+        return draft
+
+
+@dataclass
+class Registry:
+    sites: list[Site] = field(default_factory=list)
+
+    def register(self, site: Site) -> Site:
+        clash = [s.name for s in self.sites if set(s.hosts) & set(site.hosts) and s.priority == site.priority
+                 and s.url_pattern is None and site.url_pattern is None]
+        if clash:
+            raise ValueError(f"site {site.name!r} claims the hosts of {clash} at the same priority")
+        self.sites.append(site)
+        self.sites.sort(key=lambda s: -s.priority)
+        return site
+
+    def by_name(self, name: str) -> Site | None:
+        return next((s for s in self.sites if s.name == name), None)
+
+    def choose(self, page: Page, fallback: Site) -> Site:
+        """By URL first, then by page cues, then the fallback."""
+        for site in self.sites:
+            if site.claims(page):
+                return site
+        for site in self.sites:
+            if site.matches(page):
+                return site
+        return fallback
