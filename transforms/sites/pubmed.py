@@ -1,12 +1,269 @@
-"""Site adapter: pubmed (stub)."""
+"""PubMed abstract pages, current (pubmed.ncbi.nlm.nih.gov) and legacy (www.ncbi.nlm.nih.gov/pubmed)."""
 
 from __future__ import annotations
 
+import re
+
+from transforms.article import Article, MeshTerm
+from transforms.normalize import language_code, parse_date
+from transforms.page import Page
 from transforms.sites.base import Site
+from transforms.textpage import (
+    collect_abstract,
+    find_line,
+    is_furniture,
+    looks_like_name,
+    next_nonblank,
+    person,
+    split_names,
+    split_terms,
+    strip_bullet,
+)
+from transforms.textrules import ABSTRACT_END, COLLECTIVE_WORDS, PUBMED_PUBLICATION_TYPES
+
+# "Br J Cancer. 2003 Nov 3;89(9):1620-6." — the journal may be missing when the page's journal
+# button did not survive the copy (". 1998 Jul;99(7):430-5.").
+CITATION_RE = re.compile(
+    r"^\s*(?P<journal>[^.;]*?)\.?\s*(?P<date>\d{4}(?:\s+[A-Z][a-z]{2}(?:-[A-Z][a-z]{2})?)?(?:\s+\d{1,2})?"
+    r"(?:\s+(?:Spring|Summer|Autumn|Fall|Winter))?)"
+    r"(?:;(?P<volume>[^(:;\s]+)?(?:\((?P<issue>[^)]*)\))?)?(?::(?P<pages>[^.;\s]+))?\.(?P<rest>.*)$"
+)
+# "K Okuno et al. Nihon Geka Gakkai Zasshi. 1998 Jul." — the short citation under the title.
+SHORT_CITATION_RE = re.compile(r"^\s*(?P<author>[^.]+?)(?P<etal>\s+et al)?\.\s+(?P<journal>[^.]+)\.\s+\d{4}\b")
+PMID_RE = re.compile(r"\bPMID:\s*(\d{1,9})\b")
+PMCID_RE = re.compile(r"\bPMCID:\s*(PMC\d+)\b")
+DOI_RE = re.compile(r"\b(?:DOI|doi):\s*(10\.\d{4,9}/\S+)")
+LANGUAGE_RE = re.compile(r"^\s*\[Article in ([A-Za-z, ]+)\]\s*$")
+KEYWORDS_RE = re.compile(r"^\s*(?:keywords|key words)\s*:\s*(.+)$", re.I)
+AFFILIATION_HEAD_RE = re.compile(r"^\s*(?:Affiliations?|Author information)\s*$", re.I)
+ABSTRACT_HEAD_RE = re.compile(r"^\s*Abstract\s*$")
+NUMBERED_AFFILIATION_RE = re.compile(r"^\s*(?:•\s*)?(\d{1,3})\s*\.?\s*(?=[A-Z])(.+)$")
+SECTION_HEADS = re.compile(
+    r"^\s*(?:Publication types|MeSH terms|Substances|Grants and funding|LinkOut - more resources|"
+    r"Supplementary concepts|Full text links|Related information|Similar articles|Cited by|References|"
+    r"Comment in|Associated data|Figures|Conflict of interest statement|PubMed Disclaimer|Erratum in|"
+    r"Supplemental Content|Keywords|Personal name as subject)\s*$",
+    re.I,
+)
+# Cues that say a text copy is a PubMed page, counted together; two are enough.
+CUES = (
+    "PubMed", "PMID:", "[Indexed for MEDLINE]", "PubMed Disclaimer", "MeSH terms", "MeSH Terms",
+    "LinkOut - more resources", "Similar articles", "NCBI Homepage", "Author information",
+)
 
 
-class _Site(Site):
+class PubMed(Site):
     name = "pubmed"
+    hosts = ("pubmed.ncbi.nlm.nih.gov", "ncbi.nlm.nih.gov")
+    url_pattern = re.compile(r"pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed", re.I)
+    priority = 10
+
+    def matches(self, page: Page) -> bool:
+        if page.kind == "html":
+            return 'content="PubMed"' in page.text or "ncbi_pdid" in page.text and "pubmed" in page.text.lower()
+        head = page.text[:20000]
+        cues = sum(1 for cue in CUES if cue in head)
+        has_citation = any(CITATION_RE.match(line) for line in page.lines[:60])
+        return cues >= 3 or (cues >= 1 and has_citation)
+
+    def extract(self, page: Page, draft: Article) -> Article:
+        if page.kind == "text":
+            return extract_text(page.lines, draft)
+        return draft
 
 
-SITE = _Site()
+def extract_text(lines: list[str], a: Article) -> Article:
+    cite_at = find_line(lines, CITATION_RE, stop=80)
+    if cite_at is None:
+        a.warnings.append("no citation line found")
+        return a
+    cite = CITATION_RE.match(lines[cite_at])
+    a.journal_abbrev = cite.group("journal") or None
+    a.pub_date = parse_date(cite.group("date"))
+    a.volume, a.issue, a.pages = cite.group("volume"), cite.group("issue"), cite.group("pages")
+    a.publication_types = _types_above(lines, cite_at)
+    title_at = next_nonblank(lines, cite_at + 1)
+    a.title = lines[title_at].strip() if title_at is not None else None
+    abstract_at = find_line(lines, ABSTRACT_HEAD_RE, start=cite_at)
+    if abstract_at is not None:
+        start = abstract_at + 1
+        header_end = abstract_at
+    else:
+        start = _legacy_abstract_start(lines, title_at or cite_at)
+        header_end = start if start is not None else len(lines)
+    _read_header(lines, (title_at or cite_at) + 1, header_end, a)
+    _read_identifiers("\n".join(lines), a)
+    _read_short_citation(lines, a)
+    if start is not None:
+        a.abstract_sections = collect_abstract(lines, start, ABSTRACT_END)
+    _read_keywords(lines, a)
+    listed_types = _section_items(lines, "Publication types")
+    if listed_types:
+        a.publication_types = listed_types
+    a.mesh_terms = _mesh_terms(_section_items(lines, "MeSH terms"))
+    return a
+
+
+def _types_above(lines: list[str], cite_at: int) -> list[str]:
+    """The publication type PubMed prints above the citation ("Review", "Randomized Controlled Trial")."""
+    found = []
+    for line in lines[max(0, cite_at - 3):cite_at]:
+        text = strip_bullet(line)
+        if text.lower() in PUBMED_PUBLICATION_TYPES:
+            found.append(text)
+    return found
+
+
+def _read_header(lines: list[str], start: int, stop: int, a: Article) -> None:
+    """Authors, language and affiliations between the title and the abstract."""
+    refs: list[list[str]] = []
+    i = start
+    while i < stop:
+        text = lines[i].strip()
+        lang = LANGUAGE_RE.match(text)
+        if lang:
+            a.language = language_code(lang.group(1).split(",")[0])
+        elif AFFILIATION_HEAD_RE.match(text):
+            i = _read_affiliations(lines, i + 1, stop, a, refs)
+            continue
+        elif PMID_RE.search(text) or SECTION_HEADS.match(text):
+            break
+        elif text and not a.authors and _is_author_line(text, a.title):
+            a.authors = [person(n) for n in split_names(text)]
+            refs = _author_refs(text)
+        i += 1
+
+
+def _is_author_line(text: str, title: str | None) -> bool:
+    if text == title or is_furniture(text) or text.startswith("["):
+        return False
+    names = split_names(text)
+    return bool(names) and len(text) < 3000 and all(looks_like_name(n) or COLLECTIVE_WORDS.search(n) for n in names) and (
+        "," in text or re.search(r"\d\s*$", text) is not None or text.endswith(".")
+    )
+
+
+def _author_refs(text: str) -> list[list[str]]:
+    """Affiliation numbers after each name: `Smith J1,2, Chen W2.` or `Jane Smith 1 2, Wei Chen 2`."""
+    parts = re.split(r"(?<=[\d.])\s*,\s*(?=\D)|,\s+(?=[A-Z])|\s+&\s+|\s+and\s+", text)
+    return [re.findall(r"(?<![A-Za-z])(\d{1,3})(?![A-Za-z])", p) for p in parts]
+
+
+def _read_affiliations(lines: list[str], start: int, stop: int, a: Article, refs: list[list[str]]) -> int:
+    numbered: dict[str, str] = {}
+    plain: list[str] = []
+    i = start
+    while i < stop:
+        text = strip_bullet(lines[i]) if lines[i].strip() else ""
+        if not text:
+            if numbered or plain:
+                break
+            i += 1
+            continue
+        if PMID_RE.search(text) or SECTION_HEADS.match(text) or ABSTRACT_HEAD_RE.match(text) or len(text) > 500:
+            break
+        m = NUMBERED_AFFILIATION_RE.match(text)
+        if m:
+            numbered[m.group(1)] = m.group(2).strip()
+        elif text.isdigit() and i + 1 < stop and lines[i + 1].strip():
+            numbered[text] = lines[i + 1].strip()
+            i += 1
+        else:
+            plain.append(text)
+        i += 1
+    _attach_affiliations(a, numbered, plain, refs)
+    return i
+
+
+def _attach_affiliations(a: Article, numbered: dict[str, str], plain: list[str], refs: list[list[str]]) -> None:
+    tied = False
+    if numbered and refs and len(refs) == len(a.authors):
+        for author, author_refs in zip(a.authors, refs, strict=True):
+            author.affiliations = [numbered[r] for r in author_refs if r in numbered]
+            tied = tied or bool(author.affiliations)
+    if len(a.authors) == 1 and not tied:
+        a.authors[0].affiliations = list(numbered.values()) + plain
+        return
+    if not tied:
+        a.affiliations.extend(numbered.values())
+    a.affiliations.extend(plain)
+
+
+def _read_identifiers(text: str, a: Article) -> None:
+    for pattern, field in ((PMID_RE, "pmid"), (PMCID_RE, "pmcid"), (DOI_RE, "doi")):
+        m = pattern.search(text)
+        if m and not getattr(a, field):
+            setattr(a, field, m.group(1))
+
+
+def _read_short_citation(lines: list[str], a: Article) -> None:
+    """`K Okuno et al. Nihon Geka Gakkai Zasshi. 1998 Jul.` fills the journal and, failing a list, the first author."""
+    for line in lines:
+        m = SHORT_CITATION_RE.match(line)
+        if not m or not looks_like_name(m.group("author")):
+            continue
+        a.journal_abbrev = a.journal_abbrev or m.group("journal").strip()
+        if not a.authors:
+            a.authors = [person(m.group("author"))]
+            if m.group("etal"):
+                a.warnings.append("author list truncated on the page (et al.)")
+        return
+
+
+def _legacy_abstract_start(lines: list[str], after: int) -> int | None:
+    """The legacy layout has no "Abstract" heading: the abstract is the first long paragraph after the header."""
+    for i in range(after + 1, len(lines)):
+        text = lines[i].strip()
+        if PMID_RE.search(text) or SECTION_HEADS.match(text):
+            return None
+        if len(text) > 200 and not _is_affiliation(lines, i):
+            return i
+    return None
+
+
+def _is_affiliation(lines: list[str], i: int) -> bool:
+    previous = next((lines[j].strip() for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+    return bool(AFFILIATION_HEAD_RE.match(previous)) and len(lines[i]) < 400
+
+
+def _read_keywords(lines: list[str], a: Article) -> None:
+    for line in lines:
+        m = KEYWORDS_RE.match(line)
+        if m:
+            a.keywords = split_terms(m.group(1))
+            return
+
+
+def _section_items(lines: list[str], heading: str) -> list[str]:
+    at = find_line(lines, re.compile(rf"^\s*{re.escape(heading)}\s*$", re.I))
+    if at is None:
+        return []
+    items = []
+    for line in lines[at + 1:]:
+        text = strip_bullet(line)
+        if not text:
+            continue
+        if SECTION_HEADS.match(text) or is_furniture(text) and text.lower() not in PUBMED_PUBLICATION_TYPES:
+            break
+        items.append(text)
+    return items
+
+
+def _mesh_terms(items: list[str]) -> list[MeshTerm]:
+    """`Interleukin-2 / administration & dosage*` lines, one per qualifier, into one term per descriptor."""
+    terms: dict[str, MeshTerm] = {}
+    for item in items:
+        parts = [p.strip() for p in item.split("/")]
+        descriptor = parts[0].rstrip("*").strip()
+        if not descriptor:
+            continue
+        term = terms.setdefault(descriptor, MeshTerm(descriptor=descriptor))
+        term.major = term.major or any(p.endswith("*") for p in parts)
+        for q in parts[1:]:
+            q = q.rstrip("*").strip()
+            if q and q not in term.qualifiers:
+                term.qualifiers.append(q)
+    return list(terms.values())
+
+
+SITE = PubMed()
