@@ -1,0 +1,97 @@
+"""The `litingest` command: parse, ingest and sql."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+import flows  # noqa: F401  (sets Prefect's environment defaults before Prefect is imported)
+from flows.settings import load_settings
+
+DB_HELP = "DuckDB file (default: LITINGEST_DB, then litingest.toml, then ./litingest.duckdb)."
+
+
+def _error(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's and the parsers' logs.")
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="Configuration file.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, config: str | None) -> None:
+    """Turn biomedical article pages into clean rows in DuckDB."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    ctx.obj = {"config": config, "verbose": verbose}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--url", default=None, help="The address the page was saved from (helps pick the site).")
+def parse(paths: tuple[str, ...], url: str | None) -> None:
+    """Print one JSON line per document (the Article record plus `input`); writes nothing."""
+    from flows.ingest import parse_raw
+    from scrapers.errors import ScrapeError
+    from scrapers.files import iter_documents
+
+    failed = 0
+    for item in iter_documents(list(paths), url):
+        parsed = None if isinstance(item, ScrapeError) else parse_raw(item)
+        if parsed is None or parsed.article is None:
+            _error(str(item) if parsed is None else parsed.error)
+            failed += 1
+            continue
+        click.echo(parsed.article.to_json(input=parsed.input))
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--url", default=None, help="The address the pages were saved from.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], db: str | None, url: str | None) -> None:
+    """Run the `ingest_files` Prefect flow: parse every file (folders are walked) and load it."""
+    settings = load_settings(ctx.obj["config"], db=db)
+    _quiet_prefect(ctx.obj["verbose"])
+    from flows.ingest import ingest_files
+
+    report = ingest_files(list(paths), settings.db, url)
+    for failure in report.failures:
+        _error(failure)
+    click.echo(f"{settings.db}: {report.summary()}")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.pass_context
+def sql(ctx: click.Context, query: str, db: str | None, fmt: str) -> None:
+    """Run one SQL query on the database, opened read-only."""
+    from warehouse.errors import WarehouseError
+    from warehouse.query import format_result, run_sql
+
+    settings = load_settings(ctx.obj["config"], db=db)
+    try:
+        columns, rows = run_sql(settings.db, query)
+    except WarehouseError as exc:
+        _error(str(exc))
+        sys.exit(1)
+    click.echo(format_result(columns, rows, fmt))
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Prefect logs every task at INFO; a CLI user wants the summary, unless asking for more."""
+    import os
+
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+
+
+if __name__ == "__main__":
+    main()
