@@ -69,7 +69,7 @@ def normalize_pages(value: str | None) -> str | None:
     value = clean_text(value)
     if not value:
         return None
-    value = re.sub(r"^(?:pp?\.?|pages?)\s*:?\s*", "", value, flags=re.I)
+    value = re.sub(r"^(?:pages?|pp?\.?)(?=[\s.:\d])\s*:?\s*", "", value, flags=re.I)
     value = _DASH_RE.sub("-", value).strip(" .,;")
     return value or None
 
