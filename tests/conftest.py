@@ -27,3 +27,10 @@ def _prefect_home(tmp_path_factory: pytest.TempPathFactory) -> None:
 def shared() -> Path:
     assert SHARED.is_dir(), f"the shared corpus is expected at {SHARED}"
     return SHARED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Prefect stops its temporary server at exit and logs it after pytest closed the captured streams."""
+    import logging
+
+    logging.raiseExceptions = False

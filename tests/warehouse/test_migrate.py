@@ -1,0 +1,73 @@
+"""Numbered migrations apply once, are recorded, and a database newer than the code is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse import migrate as migrate_module
+from warehouse.connect import connect
+from warehouse.errors import WarehouseError
+from warehouse.migrate import Migration, code_version, migrate, migrations
+
+TABLES = {"articles", "authors", "author_affiliations", "article_affiliations", "abstract_sections",
+          "keywords", "mesh_terms", "publication_types", "sources", "schema_migrations"}
+
+
+def test_migration_files_are_numbered_without_gaps() -> None:
+    found = migrations()
+    assert [m.version for m in found] == list(range(1, len(found) + 1))
+    assert found[0].name == "0001_initial" and code_version() == len(found)
+
+
+def test_migrations_apply_once_and_are_recorded(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
+    assert [(v, n) for v, n, _ in rows] == [(1, "0001_initial")]
+    assert isinstance(rows[0][2], datetime)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == TABLES
+
+
+def test_reopening_applies_nothing(db: Path) -> None:
+    connect(db).close()
+    con = connect(db)
+    first = con.execute("SELECT * FROM schema_migrations").fetchall()
+    assert migrate(con) == []
+    con.close()
+    con = connect(db)
+    assert con.execute("SELECT * FROM schema_migrations").fetchall() == first
+    con.close()
+
+
+def test_database_newer_than_the_code_is_refused(db: Path) -> None:
+    con = connect(db)
+    con.execute("INSERT INTO schema_migrations VALUES (99, '0099_future', now()::TIMESTAMP)")
+    con.close()
+    for read_only in (False, True):
+        with pytest.raises(WarehouseError, match=rf"database .*w\.duckdb has schema version 99, newer than "
+                                                 rf"this code's {code_version()}: upgrade litingest"):
+            connect(db, read_only=read_only)
+
+
+def test_read_only_open_refuses_an_older_schema(db: Path) -> None:
+    con = connect(db)
+    con.execute("DELETE FROM schema_migrations")
+    con.close()
+    with pytest.raises(WarehouseError, match=r"has schema version 0, older than this code's .*read-write"):
+        connect(db, read_only=True)
+
+
+def test_failed_migration_rolls_back_and_is_not_recorded(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    connect(db).close()
+    broken = Migration(2, "0002_broken", "CREATE TABLE half (a INTEGER); SELECT * FROM no_such_table;")
+    monkeypatch.setattr(migrate_module, "migrations", lambda: [*migrations(), broken])
+    with pytest.raises(WarehouseError, match=r"migration 0002_broken failed: .*no_such_table"):
+        connect(db)
+    monkeypatch.undo()
+    con = connect(db)
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half'").fetchone() == (0,)
+    con.close()
