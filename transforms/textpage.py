@@ -122,16 +122,28 @@ def merge_unlabelled(sections: list[AbstractSection]) -> list[AbstractSection]:
 _DEGREES_RE = re.compile(
     r",?\s*\b(?:MD|PhD|Ph\.D\.|MSc|MS|MPH|MBBS|BSc|RN|DrPH|FRCP\w*|FACS|MA|DPhil|DDS|PharmD|Prof\.?|Dr\.?)\b\.?",
 )
-_REF_MARKS_RE = re.compile(r"(?:\s*[\d,*†‡§¶#]+|\s+&|\s+and)+\s*$")
 _INITIALS_RE = re.compile(r"^[A-Z][A-Z-]{0,3}$")
 
 
+_NAME_SEP_RE = re.compile(r",\s*(?=[^\d\s,])|\s+&\s+|\s+and\s+|;\s*")
+_TRAILING_REFS_RE = re.compile(r"(?:[\s,]*(?:\d+|[*†‡§¶#]))+\s*$")
+
+
+def names_with_refs(line: str) -> list[tuple[str, list[str]]]:
+    """`Smith J1,2, Chen W2.` or `Jane A Smith 1 2, Wei Chen 2 & C Wu` -> (name, affiliation numbers)."""
+    line = re.sub(r"\bet al\.?", "", line).strip().rstrip(".")
+    out = []
+    for part in _NAME_SEP_RE.split(line):
+        part = strip_bullet(part).strip()
+        marks = _TRAILING_REFS_RE.search(part)
+        name = (part[: marks.start()] if marks else part).strip(" .,&")
+        if name and not name.isdigit():
+            out.append((name, re.findall(r"\d+", marks.group(0)) if marks else []))
+    return out
+
+
 def split_names(line: str) -> list[str]:
-    """`A Smith 1, B Chen 2 3 & C Wu` -> names, with reference numbers and conjunctions dropped."""
-    line = re.sub(r"\bet al\.?", "", line)
-    parts = re.split(r",\s*|\s+&\s+|\s+and\s+|;\s*", line)
-    names = [_REF_MARKS_RE.sub("", strip_bullet(p)).strip(" .,") for p in parts]
-    return [n for n in names if n and not n.isdigit()]
+    return [name for name, _ in names_with_refs(line)]
 
 
 def person(name: str) -> Author:

@@ -13,6 +13,7 @@ from transforms.textpage import (
     find_line,
     is_furniture,
     looks_like_name,
+    names_with_refs,
     next_nonblank,
     person,
     split_names,
@@ -30,6 +31,7 @@ CITATION_RE = re.compile(
 )
 # "K Okuno et al. Nihon Geka Gakkai Zasshi. 1998 Jul." — the short citation under the title.
 SHORT_CITATION_RE = re.compile(r"^\s*(?P<author>[^.]+?)(?P<etal>\s+et al)?\.\s+(?P<journal>[^.]+)\.\s+\d{4}\b")
+CITATION_TAIL_RE = re.compile(r"^\s*(?:doi:|Epub\b|eCollection\b|Online ahead of print|Print\b)", re.I)
 PMID_RE = re.compile(r"\bPMID:\s*(\d{1,9})\b")
 PMCID_RE = re.compile(r"\bPMCID:\s*(PMC\d+)\b")
 DOI_RE = re.compile(r"\b(?:DOI|doi):\s*(10\.\d{4,9}/\S+)")
@@ -78,11 +80,11 @@ def extract_text(lines: list[str], a: Article) -> Article:
         a.warnings.append("no citation line found")
         return a
     cite = CITATION_RE.match(lines[cite_at])
-    a.journal_abbrev = cite.group("journal") or None
+    a.journal_abbrev = cite.group("journal") or _journal_above(lines, cite_at)
     a.pub_date = parse_date(cite.group("date"))
     a.volume, a.issue, a.pages = cite.group("volume"), cite.group("issue"), cite.group("pages")
     a.publication_types = _types_above(lines, cite_at)
-    title_at = next_nonblank(lines, cite_at + 1)
+    title_at = _title_line(lines, cite_at + 1)
     a.title = lines[title_at].strip() if title_at is not None else None
     abstract_at = find_line(lines, ABSTRACT_HEAD_RE, start=cite_at)
     if abstract_at is not None:
@@ -102,6 +104,22 @@ def extract_text(lines: list[str], a: Article) -> Article:
         a.publication_types = listed_types
     a.mesh_terms = _mesh_terms(_section_items(lines, "MeSH terms"))
     return a
+
+
+def _journal_above(lines: list[str], cite_at: int) -> str | None:
+    """The journal button on its own line above ". 2021 Jun;193(5):e31-e33." in some copies."""
+    above = lines[cite_at - 1].strip() if cite_at else ""
+    if above and len(above) < 80 and above.lower() not in PUBMED_PUBLICATION_TYPES and not is_furniture(above):
+        return above
+    return None
+
+
+def _title_line(lines: list[str], start: int) -> int | None:
+    """The first line after the citation that is not its continuation (doi, Epub, a free-article flag)."""
+    i = next_nonblank(lines, start)
+    while i is not None and (CITATION_TAIL_RE.match(lines[i]) or is_furniture(lines[i].strip())):
+        i = next_nonblank(lines, i + 1)
+    return i
 
 
 def _types_above(lines: list[str], cite_at: int) -> list[str]:
@@ -129,8 +147,9 @@ def _read_header(lines: list[str], start: int, stop: int, a: Article) -> None:
         elif PMID_RE.search(text) or SECTION_HEADS.match(text):
             break
         elif text and not a.authors and _is_author_line(text, a.title):
-            a.authors = [person(n) for n in split_names(text)]
-            refs = _author_refs(text)
+            found = names_with_refs(text)
+            a.authors = [person(n) for n, _ in found]
+            refs = [r for _, r in found]
         i += 1
 
 
@@ -138,15 +157,11 @@ def _is_author_line(text: str, title: str | None) -> bool:
     if text == title or is_furniture(text) or text.startswith("["):
         return False
     names = split_names(text)
+    if len(names) == 1 and COLLECTIVE_WORDS.search(text) and not re.search(r"[.:;!?]\s", text):
+        return True
     return bool(names) and len(text) < 3000 and all(looks_like_name(n) or COLLECTIVE_WORDS.search(n) for n in names) and (
         "," in text or re.search(r"\d\s*$", text) is not None or text.endswith(".")
     )
-
-
-def _author_refs(text: str) -> list[list[str]]:
-    """Affiliation numbers after each name: `Smith J1,2, Chen W2.` or `Jane Smith 1 2, Wei Chen 2`."""
-    parts = re.split(r"(?<=[\d.])\s*,\s*(?=\D)|,\s+(?=[A-Z])|\s+&\s+|\s+and\s+", text)
-    return [re.findall(r"(?<![A-Za-z])(\d{1,3})(?![A-Za-z])", p) for p in parts]
 
 
 def _read_affiliations(lines: list[str], start: int, stop: int, a: Article, refs: list[list[str]]) -> int:
