@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from transforms.article import AbstractSection, Author
-from transforms.normalize import clean_text, parse_date, split_run_together
+from transforms.normalize import MONTHS, clean_text, parse_date, split_run_together
 from transforms.textrules import (
     ABSTRACT_END,
     COLLECTIVE_WORDS,
@@ -181,7 +181,7 @@ def _last_name_start(tokens: list[str]) -> int:
 
 
 def looks_like_name(text: str) -> bool:
-    text = text.strip()
+    text = re.sub(r"\b([A-Z])\.(?=[\s-]|$)", r"\1", text.strip())  # initials: "Chinedu N. Okafor"
     if not text or len(text) > 80 or re.search(r"[.:;!?]\s*\S|@|https?://|\d{3,}", text):
         return False
     words = text.replace("\u00a0", " ").split()
@@ -190,10 +190,11 @@ def looks_like_name(text: str) -> bool:
 
 # Citations and volume lines ---------------------------------------------------------------------
 
+_MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _VOLUME_LINE_RE = re.compile(
     r"(?:^|,\s*)Volume\s+(?P<volume>[\w.-]+)"
     r"(?:,\s*Issue\s+(?P<issue>[^,]+))?"
-    r"(?:,\s*(?P<date>(?:\d{1,2}\s+)?[A-Z][a-z]+\.?(?:\s+\d{1,2},?)?\s+\d{4}|\d{4}))?"
+    r"(?:,\s*(?P<date>(?:\d{1,2}\s+)?(?:" + _MONTHS + r")\.?(?:\s+\d{1,2},?)?\s+\d{4}|\d{4}))?"
     r"(?:,\s*(?:pp?\.?|Pages?)\s+(?P<pages>[\w]+(?:\s*[–—-]\s*[\w]+)?))?"
     r"(?:,\s*(?:Article(?: number)?:?\s*)(?P<article>\w+))?",
     re.I,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from transforms.article import Article, Author
-from transforms.normalize import clean_text, find_doi, parse_date, split_run_together
+from transforms.normalize import find_doi, parse_date, split_run_together
 from transforms.page import Page
 from transforms.sites.base import Site
 from transforms.textpage import (
@@ -13,6 +13,7 @@ from transforms.textpage import (
     find_line,
     is_furniture,
     looks_like_name,
+    names_with_refs,
     next_nonblank,
     parse_cite_line,
     parse_volume_line,
@@ -28,8 +29,13 @@ SPRINGER_DOI_RE = re.compile(r"\b10\.(?:1007|1186|1245|1385|1379|1617)/", re.I)
 CUES = ("Cite this article", "Authors and Affiliations", "Copyright information", "link.springer.com",
         "Springer", "Rights and permissions", "Buy article PDF")
 # Bullet labels that look like names but are article types or page actions.
-NOT_NAMES = frozenset(("case report", "original article", "original paper", "review article", "research article",
+NOT_NAMES = frozenset(("authors", "authors and affiliations", "case report", "original article", "original paper", "review article", "research article",
                        "brief report", "short communication", "letter to the editor", "open access", "article"))
+ORCID_RE = re.compile(r"\s*ORCID:\s*(?:https?://)?orcid\.org/(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\S*", re.I)
+# "Journal of Gastrointestinal Surgery Aims and scope Submit manuscript"
+SCOPE_RE = re.compile(r"^(.+?)\s+Aims and scope\b")
+# Lines of a page's masthead read for the header when there is no "Abstract" heading.
+HEADER_LINES = 200
 CITE_HEAD_RE = re.compile(r"^\s*Cite this article(?: as)?:?\s*$", re.I)
 ABSTRACT_HEAD_RE = re.compile(r"^\s*Abstract\s*$", re.I)
 KEYWORDS_HEAD_RE = re.compile(r"^\s*(?:Key\s?words|Keywords)\s*:?\s*(.*)$", re.I)
@@ -66,9 +72,11 @@ class Springer(Site):
 
 
 def extract_text(lines: list[str], a: Article) -> Article:
-    author_at = _author_block(lines)
-    header_stop = author_at if author_at is not None else find_line(lines, ABSTRACT_HEAD_RE)
-    _read_header(lines, header_stop or 0, a)
+    abstract_at = find_line(lines, ABSTRACT_HEAD_RE)
+    header_end = abstract_at if abstract_at is not None else min(len(lines), HEADER_LINES)
+    author_at = _author_block(lines, header_end)
+    _read_masthead(lines, header_end, a)
+    a.title = _title(lines, author_at if author_at is not None else header_end)
     if author_at is not None:
         a.authors = _bullet_authors(lines, author_at)
     read_cite(lines, a)
@@ -104,63 +112,84 @@ def read_cite(lines: list[str], a: Article) -> None:
     a.title = a.title or cite.get("title")
 
 
-def _author_block(lines: list[str]) -> int | None:
-    """First run of bullet lines that are all names: the author list under the title."""
-    for i, line in enumerate(lines[:200]):
-        if _is_name_bullet(line):
-            following = [x for x in lines[i + 1:i + 3] if x.strip()]
-            if not following or _is_name_bullet(following[0]) or not following[0].lstrip().startswith("•"):
+def _author_block(lines: list[str], stop: int) -> int | None:
+    """First bullet line that is a person's name: the author list under the title."""
+    for i in range(min(stop, len(lines))):
+        if lines[i].lstrip().startswith("•") and bullet_name(lines[i]) is not None:
+            after = next_nonblank(lines, i + 1)
+            follower = lines[after] if after is not None else ""
+            if not follower.lstrip().startswith("•") or bullet_name(follower) is not None:
                 return i
     return None
 
 
-def _is_name_bullet(line: str) -> bool:
-    text = _name_text(line)
-    return (line.lstrip().startswith("•") and looks_like_name(text) and not is_furniture(text)
-            and text.lower() not in NOT_NAMES)
-
-
-def _name_text(line: str) -> str:
-    return strip_bullet(line).rstrip(",&").strip().replace("\u00a0", " ")
+def bullet_name(line: str) -> Author | None:
+    """`• Anna Berg1,` / `• Kenji Sato ORCID: orcid.org/0000-0002-1825-00971` / `• Markus Vogel Email author`."""
+    text = strip_bullet(line).replace(" Email author", "")
+    orcid = ORCID_RE.search(text)
+    if orcid:
+        text = text[: orcid.start()]
+    found = names_with_refs(text.rstrip(" ,&"))
+    if len(found) != 1:
+        return None
+    name = found[0][0]
+    if not looks_like_name(name.replace("\u00a0", " ")) or is_furniture(name) or name.lower() in NOT_NAMES:
+        return None
+    author = person(name)
+    author.orcid = orcid.group(1)[:19] if orcid else None
+    return author
 
 
 def _bullet_authors(lines: list[str], start: int) -> list[Author]:
     authors = []
     for line in lines[start:]:
         if not line.strip():
+            continue
+        author = bullet_name(line) if line.lstrip().startswith("•") else None
+        if author is None:
             break
-        name = strip_bullet(line).rstrip(",&").strip()
-        if not line.lstrip().startswith("•") or not looks_like_name(name.replace("\u00a0", " ")):
-            break
-        authors.append(person(name))
+        authors.append(author)
     return authors
 
 
-def _read_header(lines: list[str], stop: int, a: Article) -> None:
-    """Journal, volume line, dates and title from the lines above the author list."""
-    candidates = []
+def _read_masthead(lines: list[str], stop: int, a: Article) -> None:
+    """Journal, volume, issue, pages and dates from the lines above the abstract."""
     for i in range(stop):
-        text = lines[i].strip()
+        text = strip_bullet(lines[i])
         if not text:
             continue
-        if VOLUME_RE.search(text) and text.lstrip(", ").lower().startswith("volume"):
+        journal_volume = JOURNAL_VOLUME_RE.match(text)
+        if journal_volume and not text.lower().startswith("volume"):
+            _apply_journal_volume(journal_volume, a)
+        elif VOLUME_RE.search(text):
             _apply_volume(parse_volume_line(text), a)
-            prev = _previous_text(lines, i)
-            if prev and not a.journal:
-                a.journal = prev
-        elif JOURNAL_VOLUME_RE.match(text):
-            m = JOURNAL_VOLUME_RE.match(text)
-            a.journal = a.journal or m.group("journal")
-            a.volume = a.volume or m.group("volume")
-            a.pages = a.pages or m.group("pages") or m.group("article")
-            a.pub_year = a.pub_year or (int(m.group("year")) if m.group("year") else None)
+            previous = _previous_text(lines, i)
+            if previous and not a.journal and not is_furniture(previous) and not previous.startswith("•"):
+                a.journal = previous
+        elif SCOPE_RE.match(text):
+            a.journal = a.journal or SCOPE_RE.match(text).group(1)
         elif DATE_LINE_RE.match(text):
-            date = parse_date(DATE_LINE_RE.match(text).group(1))
-            a.pub_date = a.pub_date or date
-        elif not is_furniture(text) and not text.startswith(",") and len(text.split()) >= 3:
-            candidates.append(text)
-    if candidates and stop:
-        a.title = candidates[-1]
+            a.pub_date = a.pub_date or parse_date(DATE_LINE_RE.match(text).group(1))
+
+
+def _apply_journal_volume(m: re.Match[str], a: Article) -> None:
+    a.journal = a.journal or m.group("journal")
+    a.volume = a.volume or m.group("volume")
+    a.pages = a.pages or m.group("pages") or m.group("article")
+    if m.group("year") and not a.pub_year:
+        a.pub_year = int(m.group("year"))
+
+
+def _title(lines: list[str], stop: int) -> str | None:
+    """The last line above the author list (or the abstract) that is not a bullet, label or masthead line."""
+    for i in range(min(stop, len(lines)) - 1, -1, -1):
+        text = lines[i].strip()
+        if (not text or text.startswith(("•", ",")) or is_furniture(text) or len(text.split()) < 3
+                or VOLUME_RE.search(text) or SCOPE_RE.match(text) or DATE_LINE_RE.match(text)
+                or re.match(r"^\d+\.\s", text)):
+            continue
+        return text
+    return None
 
 
 def _previous_text(lines: list[str], i: int) -> str | None:
@@ -208,43 +237,41 @@ def read_keywords(lines: list[str]) -> list[str]:
 
 
 def _read_affiliations(lines: list[str], a: Article) -> None:
-    """"Authors and Affiliations": numbered affiliations and each author's numbers, or name lines under each."""
+    """"Authors and Affiliations": numbered affiliations, tied by numbers (2017) or by the names under each."""
     at = find_line(lines, AUTHORS_AFFIL_RE)
     if at is None:
         return
     numbered: dict[str, str] = {}
     refs: dict[str, list[str]] = {}
-    current: str | None = None
+    current_author: str | None = None
+    current_affiliation: str | None = None
     for line in lines[at + 1:]:
         text = strip_bullet(line)
-        if not text:
+        if not text or text == "Email author":
             continue
-        m = NUMBERED_AFFIL_RE.match(line)
-        if m and not line.lstrip().startswith("•"):
-            numbered[m.group(1)] = ", ".join(split_run_together(m.group(2)))
-        elif text.isdigit() and current:
-            refs.setdefault(current, []).append(text)
-        elif looks_like_name(text.replace("\u00a0", " ")):
-            current = clean_text(text)
-        elif ABSTRACT_END.match(text) or is_furniture(text):
-            break
+        numbered_line = NUMBERED_AFFIL_RE.match(line)
+        if numbered_line and not line.lstrip().startswith("•"):
+            current_affiliation = ", ".join(split_run_together(numbered_line.group(2)))
+            numbered[numbered_line.group(1)] = current_affiliation
+        elif text.isdigit() and current_author:
+            refs.setdefault(current_author, []).append(text)
+        elif line.lstrip().startswith("•") and looks_like_name(text.replace("\u00a0", " ")):
+            current_author = name_key(text)
+        elif current_affiliation and all(looks_like_name(n) for n in split_names(text)):
+            for name in split_names(text):
+                refs.setdefault(name_key(name), []).append(current_affiliation)
         else:
-            _attach_named(text, lines, a)
+            break
     for author in a.authors:
-        key = clean_text(f"{author.fore or ''} {author.last or ''}")
-        author.affiliations.extend(numbered[r] for r in refs.get(key, []) if r in numbered)
+        for ref in refs.get(name_key(f"{author.fore or ''} {author.last or ''}"), []):
+            affiliation = numbered.get(ref, ref if len(ref) > 3 else None)
+            if affiliation and affiliation not in author.affiliations:
+                author.affiliations.append(affiliation)
 
 
-def _attach_named(affiliation: str, lines: list[str], a: Article) -> None:
-    """Current layout: an affiliation line, then the line of names that belong to it."""
-    for i, line in enumerate(lines):
-        if line.strip() == affiliation:
-            names = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            for name in split_names(names):
-                for author in a.authors:
-                    if clean_text(f"{author.fore or ''} {author.last or ''}") == clean_text(name):
-                        author.affiliations.append(affiliation)
-            return
+def name_key(name: str) -> str:
+    """Names compared by letters only: `Chinedu N. Okafor` == `Chinedu N Okafor`."""
+    return re.sub(r"[\W\d_]+", "", name).lower()
 
 
 SITE = Springer()
