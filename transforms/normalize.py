@@ -115,6 +115,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^(\d{{1,2}})\s+({_MONTH_RE})\.?,?\s+(\d{{4}})$", re.I), "dMy"),
     (re.compile(rf"^({_MONTH_RE})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})$", re.I), "Mdy"),
     (re.compile(rf"^({_MONTH_RE})\.?(?:\s*[-/]\s*\w+\.?)?,?\s+(\d{{4}})$", re.I), "My"),
+    (re.compile(rf"^({_MONTH_RE})\.?[-/](\d{{4}})$", re.I), "My"),
     (re.compile(r"^(\d{4})(?:\s+\w+)?$"), "y"),
 ]
 

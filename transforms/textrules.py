@@ -106,8 +106,10 @@ COLLECTIVE_WORDS = re.compile(
 
 # 6. Field lines on repository and blog pages ("Title: …", "Issue Date: …").
 FIELD_LINE_RE = re.compile(
-    r"^\s*(title|authors?|creators?|contributors?|issue date|date|publication date|published|journal|"
+    r"^\s*(title|authors?|creators?|contributors?|issue date|date|publication date|published|journal title|journal|"
+    r"start page|end page|"
     r"source|citation|abstract|keywords?|subjects?|doi|uri|volume|issue|pages|language|type|"
-    r"publisher|issn)\s*:\s*(.*)$",
+    r"publisher|issn|e?issn|description|rights|appears in collections|text version|files in this item|"
+    r"sponsorship|notes?|series|identifier|format|relation|citation|handle)\s*:\s*(.*)$",
     re.I,
 )

@@ -12,6 +12,7 @@ from transforms.sites.base import Site
 from transforms.textpage import (
     blocks,
     is_furniture,
+    PROSE_MIN_CHARS,
     is_prose,
     parse_volume_line,
     person,
@@ -20,6 +21,11 @@ from transforms.textpage import (
 )
 from transforms.textrules import ABSTRACT_END, FIELD_LINE_RE
 
+VOLUME_LINE_RE = re.compile(r"^\s*([^,]{0,120}?,)?\s*Volume\s+\w+", re.I)
+BYLINE_RE = re.compile(r"^\s*(?:Posted|Published|Written|Updated)\s+(?:on|by)\b|^\s*by\s+\w+", re.I)
+FIRST_PERSON_RE = re.compile(r"\b(?:I|I'm|I've|I'd|my|me|myself)\b")
+# Lines of a page's top where a title and a citation line are looked for.
+HEADER_LINES = 120
 KEYWORD_LINE_RE = re.compile(r"^\s*key\s?words?\s*:\s*(.+)$", re.I)
 # A title is a line of a few words that does not end like a sentence fragment or a label.
 TITLE_WORDS = (3, 40)
@@ -43,8 +49,9 @@ def extract_text(lines: list[str], a: Article) -> Article:
     fields = _field_lines(lines)
     if fields.get("title"):
         return _from_fields(fields, a)
-    _read_header(lines, a)
-    a.abstract_sections = _prose_run(lines)
+    volume_at = _read_volume_line(lines, a)
+    a.title = _title_near(lines, volume_at)
+    a.abstract_sections = _prose_run(lines, volume_at or 0)
     a.doi = find_doi("\n".join(lines))
     for line in lines:
         m = KEYWORD_LINE_RE.match(line)
@@ -54,67 +61,97 @@ def extract_text(lines: list[str], a: Article) -> Article:
     return a
 
 
-def _read_header(lines: list[str], a: Article) -> None:
-    for _, block in blocks(lines):
-        for text in block:
-            volume = parse_volume_line(text)
-            if volume and text.lower().startswith("volume"):
-                a.volume, a.issue = volume.get("volume"), volume.get("issue")
-                a.pages, a.pub_date = volume.get("pages"), volume.get("date")
-            elif a.title is None and _is_title(text):
-                a.title = text
-        if a.title and a.volume:
-            return
+def _read_volume_line(lines: list[str], a: Article) -> int | None:
+    """`Journal of Hepatology, Volume 68, Issue 4, April 2018, Pages 719-727` (ScienceDirect's citation line)."""
+    for i, line in enumerate(lines[:HEADER_LINES]):
+        m = VOLUME_LINE_RE.match(line)
+        if not m:
+            continue
+        found = parse_volume_line(line)
+        a.journal = (m.group(1) or "").strip(" ,") or None
+        a.volume, a.issue = found.get("volume"), found.get("issue")
+        a.pages, a.pub_date = found.get("pages"), found.get("date")
+        return i
+    return None
+
+
+def _title_near(lines: list[str], volume_at: int | None) -> str | None:
+    """The title-like line nearest above the citation line, else the first one on the page."""
+    if volume_at is not None:
+        for i in range(volume_at - 1, -1, -1):
+            text = lines[i].strip()
+            if _is_title(text):
+                return text
+    return next((line.strip() for line in lines[:HEADER_LINES] if _is_title(line.strip())), None)
 
 
 def _is_title(text: str) -> bool:
     words = len(text.split())
-    return TITLE_WORDS[0] <= words <= TITLE_WORDS[1] and not is_furniture(text) and not text.endswith(":")
+    return (TITLE_WORDS[0] <= words <= TITLE_WORDS[1] and not is_furniture(text) and not text.endswith(":")
+            and not BYLINE_RE.match(text) and not text.startswith(("•", "–", "-")))
 
 
-def _prose_run(lines: list[str]) -> list[AbstractSection]:
-    """The first run of consecutive prose paragraphs: a journal abstract inside a blog or repost."""
+def _is_abstract_paragraph(block: list[str]) -> bool:
+    text = " ".join(block)
+    return (len(block) == 1 and is_prose(text) and not FIELD_LINE_RE.match(text)
+            and not FIRST_PERSON_RE.search(text) and not BYLINE_RE.match(text))
+
+
+def _prose_run(lines: list[str], start: int) -> list[AbstractSection]:
+    """The first run of prose paragraphs after the citation: a journal abstract inside a blog or repost.
+
+    The blogger's own paragraphs speak in the first person singular and are left out; one short
+    note between two abstract paragraphs is stepped over.
+    """
+    found = list(blocks(lines, start))
     run: list[AbstractSection] = []
-    for _, block in blocks(lines):
-        text = " ".join(block)
-        if ABSTRACT_END.match(block[0]) and run:
-            break
-        if len(block) == 1 and is_prose(text) and not FIELD_LINE_RE.match(text):
-            run.append(AbstractSection(None, text))
-        elif run:
+    for n, (_, block) in enumerate(found):
+        if _is_abstract_paragraph(block):
+            run.append(AbstractSection(None, " ".join(block)))
+            continue
+        if not run:
+            continue
+        following = found[n + 1][1] if n + 1 < len(found) else None
+        short_note = len(block) == 1 and len(block[0]) < PROSE_MIN_CHARS and not ABSTRACT_END.match(block[0])
+        if not (short_note and following and _is_abstract_paragraph(following)):
             break
     return run
 
 
 def _field_lines(lines: list[str]) -> dict[str, str]:
-    """`Title: …`, `Authors: …`, `Abstract: …` lines of repository pages; a field may run onto following lines."""
+    """`Title: …`, `Authors: …` rows of repository pages; a field's values may continue on the following lines."""
     fields: dict[str, str] = {}
     key = None
     for line in lines:
         m = FIELD_LINE_RE.match(line)
         if m:
             key = m.group(1).lower()
-            fields.setdefault(key, m.group(2).strip())
-        elif key and line.strip() and not fields[key]:
-            fields[key] = line.strip()
-        elif key == "abstract" and line.strip():
-            fields[key] += "\n\n" + line.strip()
-        else:
-            key = None if not line.strip() else key
+            if key in fields:
+                key = None
+                continue
+            fields[key] = m.group(2).strip()
+        elif key and line.strip():
+            joiner = "\n\n" if key == "abstract" else "\n"
+            fields[key] = f"{fields[key]}{joiner}{line.strip()}" if fields[key] else line.strip()
+        elif not line.strip():
+            key = None
     return fields
 
 
 def _from_fields(fields: dict[str, str], a: Article) -> Article:
     a.title = fields.get("title")
     names = fields.get("authors") or fields.get("author") or fields.get("creators") or ""
-    a.authors = [person(n) for n in re.split(r";\s*", names) if n.strip()] if ";" in names else [
-        person(n) for n in split_names(names)]
+    a.authors = [person(n) for n in re.split(r"\n|;\s*", names) if n.strip()]
     date = fields.get("issue date") or fields.get("publication date") or fields.get("date")
     a.pub_date = parse_date(date) if date else None
-    a.journal = fields.get("journal") or fields.get("source")
-    a.volume, a.issue, a.pages = fields.get("volume"), fields.get("issue"), fields.get("pages")
-    a.doi = find_doi(fields.get("doi", "") + " " + fields.get("uri", "") + " " + fields.get("citation", ""))
-    a.keywords = split_terms(fields.get("keywords") or fields.get("subjects") or "")
+    a.journal = fields.get("journal title") or fields.get("journal") or fields.get("source")
+    a.volume, a.issue = fields.get("volume"), fields.get("issue")
+    first, last = fields.get("start page"), fields.get("end page")
+    a.pages = fields.get("pages") or (f"{first}-{last}" if first and last else first)
+    a.issn = fields.get("issn")
+    a.doi = find_doi(" ".join(fields.get(k, "") for k in ("doi", "uri", "citation")))
+    a.keywords = [t for part in re.split(r"\n", fields.get("keywords") or fields.get("subjects") or "")
+                  for t in split_terms(part)]
     a.language = fields.get("language")
     abstract = fields.get("abstract")
     a.abstract_sections = [AbstractSection(None, p) for p in (abstract or "").split("\n\n") if p.strip()]

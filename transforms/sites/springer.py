@@ -26,8 +26,10 @@ from transforms.textrules import ABSTRACT_END
 
 # DOI prefixes of Springer's own imprints (Springer, BMC, Adis, Humana).
 SPRINGER_DOI_RE = re.compile(r"\b10\.(?:1007|1186|1245|1385|1379|1617)/", re.I)
+# Cues of Springer's page platform (not of a Springer journal cited elsewhere); two are needed.
 CUES = ("Cite this article", "Authors and Affiliations", "Copyright information", "link.springer.com",
-        "Springer", "Rights and permissions", "Buy article PDF")
+        "SpringerLink", "Springer Nature Link", "Rights and permissions", "Buy article PDF", "Aims and scope",
+        "Access this article")
 # Bullet labels that look like names but are article types or page actions.
 NOT_NAMES = frozenset(("authors", "authors and affiliations", "case report", "original article", "original paper", "review article", "research article",
                        "brief report", "short communication", "letter to the editor", "open access", "article"))
@@ -61,9 +63,8 @@ class Springer(Site):
         head = page.text[:60000]
         if "nature.com" in head or re.search(r"\b10\.1038/", head):
             return False
-        if SPRINGER_DOI_RE.search(head):
-            return True
-        return sum(1 for cue in CUES if cue in head) >= 3
+        cues = sum(1 for cue in CUES if cue in head)
+        return cues >= 3 or (cues >= 2 and bool(SPRINGER_DOI_RE.search(head)))
 
     def extract(self, page: Page, draft: Article) -> Article:
         if page.kind == "text":
