@@ -59,7 +59,8 @@ def check(record: dict[str, Any], spec: dict[str, Any]) -> list[str]:
             if len(got) != len(want) or any(
                 any(g.get(k) != v for k, v in w.items()) for g, w in zip(got, want, strict=False)
             ):
-                problems.append(f"authors: want {want}, got {[{k: g.get(k) for k in ('last', 'fore', 'initials')} for g in got]}")
+                shown = [{k: g.get(k) for k in ("last", "fore", "initials")} for g in got]
+                problems.append(f"authors: want {want}, got {shown}")
         elif rec.get(field) != want:
             problems.append(f"{field}: want {want!r}, got {rec.get(field)!r}")
     abstract = rec.get("abstract") or ""

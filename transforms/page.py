@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
 import lxml.html
+
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 @dataclass
@@ -32,7 +35,8 @@ class Page:
     def tree(self) -> lxml.html.HtmlElement:
         """The parsed HTML. lxml's HTML parser loads no DTD and fetches nothing."""
         parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
-        return lxml.html.document_fromstring(self.text, parser=parser)
+        # lxml refuses a str that still carries an XML encoding declaration; the text is decoded already.
+        return lxml.html.document_fromstring(_XML_DECLARATION_RE.sub("", self.text, count=1), parser=parser)
 
     def host_matches(self, hosts: tuple[str, ...]) -> bool:
         return any(self.host == h or self.host.endswith("." + h) for h in hosts)

@@ -42,7 +42,7 @@ def test_parse_date(raw: str, iso: str | None) -> None:
 @pytest.mark.parametrize(
     ("raw", "title"),
     [
-        ("[Multidisciplinary treatment for colorectal liver metastases].", "Multidisciplinary treatment for colorectal liver metastases"),
+        ("[Multidisciplinary treatment for liver metastases].", "Multidisciplinary treatment for liver metastases"),
         ("A trial.", "A trial"),
         ("A trial...", "A trial..."),
         ("IL-2 [and] interferon", "IL-2 [and] interferon"),

@@ -10,13 +10,12 @@ from transforms.normalize import find_doi, parse_date
 from transforms.page import Page
 from transforms.sites.base import Site
 from transforms.textpage import (
+    PROSE_MIN_CHARS,
     blocks,
     is_furniture,
-    PROSE_MIN_CHARS,
     is_prose,
     parse_volume_line,
     person,
-    split_names,
     split_terms,
 )
 from transforms.textrules import ABSTRACT_END, FIELD_LINE_RE

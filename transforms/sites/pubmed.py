@@ -159,9 +159,9 @@ def _is_author_line(text: str, title: str | None) -> bool:
     names = split_names(text)
     if len(names) == 1 and COLLECTIVE_WORDS.search(text) and not re.search(r"[.:;!?]\s", text):
         return True
-    return bool(names) and len(text) < 3000 and all(looks_like_name(n) or COLLECTIVE_WORDS.search(n) for n in names) and (
-        "," in text or re.search(r"\d\s*$", text) is not None or text.endswith(".")
-    )
+    if not names or len(text) > 3000 or not all(looks_like_name(n) or COLLECTIVE_WORDS.search(n) for n in names):
+        return False
+    return "," in text or re.search(r"\d\s*$", text) is not None or text.endswith(".")
 
 
 def _read_affiliations(lines: list[str], start: int, stop: int, a: Article, refs: list[list[str]]) -> int:

@@ -31,8 +31,9 @@ CUES = ("Cite this article", "Authors and Affiliations", "Copyright information"
         "SpringerLink", "Springer Nature Link", "Rights and permissions", "Buy article PDF", "Aims and scope",
         "Access this article")
 # Bullet labels that look like names but are article types or page actions.
-NOT_NAMES = frozenset(("authors", "authors and affiliations", "case report", "original article", "original paper", "review article", "research article",
-                       "brief report", "short communication", "letter to the editor", "open access", "article"))
+NOT_NAMES = frozenset(("authors", "authors and affiliations", "case report", "original article", "original paper",
+                       "review article", "research article", "brief report", "short communication",
+                       "letter to the editor", "open access", "article"))
 ORCID_RE = re.compile(r"\s*ORCID:\s*(?:https?://)?orcid\.org/(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\S*", re.I)
 # "Journal of Gastrointestinal Surgery Aims and scope Submit manuscript"
 SCOPE_RE = re.compile(r"^(.+?)\s+Aims and scope\b")
