@@ -15,6 +15,8 @@ from transforms.textrules import (
     RUN_IN_LABEL_RE,
 )
 
+# A label on its own line in capitals: "BACKGROUND AND OBJECTIVES:" (legacy PubMed, MEDLINE labels).
+CAPS_LABEL_LINE_RE = re.compile(r"^(?=[^a-z]*$)[A-Z][A-Z ,&/-]{2,60}:$")
 BULLET_RE = re.compile(r"^\s*(?:[•·▪◦‣∙*]|\d+\.\s+(?=\d))\s*")
 # A prose paragraph: at least this many characters and one sentence end. Set from the seed pages:
 # the shortest real abstract paragraph there is 190 characters, the longest blogger's note 82.
@@ -79,6 +81,9 @@ def collect_abstract(lines: list[str], start: int, end_re: re.Pattern[str] = ABS
         if LABEL_LINE_RE.match(text) and len(text) < 60:
             label = LABEL_LINE_RE.match(text).group(1)
             continue
+        if CAPS_LABEL_LINE_RE.match(text):
+            label = text.rstrip(" :")
+            continue
         run_in = RUN_IN_LABEL_RE.match(text)
         if run_in and _plausible_label(run_in.group(1)):
             sections.append(AbstractSection(label_case(run_in.group(1)), text[run_in.end():]))
@@ -101,9 +106,8 @@ def _plausible_label(label: str) -> bool:
 
 
 def label_case(label: str) -> str:
-    """`BACKGROUND` -> `Background`: labels are written as the record's convention, not the page's caps."""
-    label = label.strip(" :.")
-    return label.capitalize() if label.isupper() else label
+    """Labels as the page writes them (MEDLINE keeps `BACKGROUND AND OBJECTIVES`), without the colon."""
+    return label.strip(" :.")
 
 
 def merge_unlabelled(sections: list[AbstractSection]) -> list[AbstractSection]:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from transforms.article import Article
+from transforms.htmltext import extract_generic_html
 from transforms.page import Page
 
 
@@ -29,7 +30,16 @@ class Site:
 
     def extract(self, page: Page, draft: Article) -> Article:
         """Return the article; raise `NoArticleError` when the page carries none."""
+        if page.kind == "html":
+            return self.patch_html(page, extract_generic_html(page, draft))
+        return self.extract_text(page.lines, draft)
+
+    def extract_text(self, lines: list[str], draft: Article) -> Article:
         return draft
+
+    def patch_html(self, page: Page, article: Article) -> Article:
+        """Correct what the generic HTML layer gets wrong on this site; say why in a comment."""
+        return article
 
 
 @dataclass

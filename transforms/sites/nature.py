@@ -33,11 +33,9 @@ class Nature(Site):
         head = page.text[:60000]
         return "nature.com" in head or bool(re.search(r"\b10\.1038/", head))
 
-    def extract(self, page: Page, draft: Article) -> Article:
-        if page.kind != "text":
-            return draft
-        a = springer.extract_text(page.lines, draft)
-        a.publication_types = a.publication_types or article_type(page.lines)
+    def extract_text(self, lines: list[str], draft: Article) -> Article:
+        a = springer.extract_text(lines, draft)
+        a.publication_types = a.publication_types or article_type(lines)
         return a
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
-from transforms.article import Article, MeshTerm
-from transforms.normalize import language_code, parse_date
+from lxml import etree
+
+from transforms.article import Article, Author, MeshTerm
+from transforms.htmltext import element_text
+from transforms.normalize import clean_text, language_code, parse_date
 from transforms.page import Page
 from transforms.sites.base import Site
 from transforms.textpage import (
@@ -47,6 +50,13 @@ SECTION_HEADS = re.compile(
     r"Supplemental Content|Keywords|Personal name as subject)\s*$",
     re.I,
 )
+# The citation line stands above the title; a rendered legacy HTML page puts NCBI's menus (about 300
+# lines) before it. Citations further down belong to other articles ("Similar articles", "Cited by").
+CITATION_WITHIN_LINES = 600
+AFFILIATION_WORDS_RE = re.compile(
+    r"\b(?:Department|Dept|University|Universit\w+|Institute|Institut|Hospital|School|Center|Centre|"
+    r"Laborator\w+|College|Faculty|Clinic|Division|Unit)\b"
+)
 # Cues that say a text copy is a PubMed page, counted together; two are enough.
 CUES = (
     "PubMed", "PMID:", "[Indexed for MEDLINE]", "PubMed Disclaimer", "MeSH terms", "MeSH Terms",
@@ -68,14 +78,92 @@ class PubMed(Site):
         has_citation = any(CITATION_RE.match(line) for line in page.lines[:60])
         return cues >= 3 or (cues >= 1 and has_citation)
 
-    def extract(self, page: Page, draft: Article) -> Article:
-        if page.kind == "text":
-            return extract_text(page.lines, draft)
-        return draft
+    def extract_text(self, lines: list[str], draft: Article) -> Article:
+        return extract_text(lines, draft)
+
+    def patch_html(self, page: Page, article: Article) -> Article:
+        heading = page.tree.xpath('//*[@id="full-view-heading"]')
+        if heading:
+            return _current_html(page.tree, heading[0], article)
+        return _legacy_html(page.tree, article)
+
+
+# --- HTML: the current layout is read from its DOM; older layouts are rendered to lines and read like a
+# text copy, since their markup changed often but their visible text did not.
+_AUTHOR_ITEMS = etree.XPath('.//span[contains(concat(" ", @class, " "), " authors-list-item ")]')
+_AFFILIATION_ITEMS = etree.XPath('(//div[contains(@class, "affiliations")])[1]//li')
+_IDENTIFIERS = etree.XPath('//*[@id="full-view-identifiers"]')
+_LIST_BUTTONS = '//*[@id="{}"]//li//button'
+_ALSEC = '//a[@alsec="{}"]/@alterm'
+_CITATION_PREFIX_RE = re.compile(r"^\s*\d+:\s+")
+
+
+def _current_html(root: etree._Element, heading: etree._Element, a: Article) -> Article:
+    cit = heading.xpath('.//span[@class="cit"]')
+    m = CITATION_RE.match(element_text(cit[0])) if cit else None
+    if m:
+        a.pub_date = parse_date(m.group("date")) or a.pub_date
+        a.volume, a.issue, a.pages = m.group("volume"), m.group("issue"), m.group("pages")
+        a.pub_year = None
+    journal = heading.xpath('.//*[@id="full-view-journal-trigger"]')
+    if journal:
+        a.journal_abbrev = clean_text(journal[0].text_content()) or a.journal_abbrev
+        a.journal = a.journal or journal[0].get("title")
+    authors = [_dom_author(item) for item in _AUTHOR_ITEMS(heading)]
+    if authors:
+        numbered = _numbered_affiliations(root)
+        a.authors = []
+        for author, refs in authors:
+            author.affiliations = [numbered[r] for r in refs if r in numbered]
+            a.authors.append(author)
+    _read_identifiers(" ".join(element_text(x) for x in _IDENTIFIERS(root)), a)
+    heading_text = element_text(heading)
+    lang = re.search(r"\[Article in ([A-Za-z]+)", heading_text)
+    a.language = language_code(lang.group(1)) if lang else a.language
+    types = [element_text(x) for x in root.xpath(_LIST_BUTTONS.format("publication-types"))]
+    a.publication_types = types or [element_text(x) for x in heading.xpath('.//*[@class="publication-type"]')]
+    a.mesh_terms = _mesh_terms([element_text(x) for x in root.xpath(_LIST_BUTTONS.format("mesh-terms"))])
+    keywords = root.xpath('//*[@id="abstract"]//p[strong[contains(@class, "sub-title")][contains(., "Keywords")]]')
+    if keywords:
+        a.keywords = split_terms(element_text(keywords[0]).split(":", 1)[-1])
+    return a
+
+
+def _dom_author(item: etree._Element) -> tuple[Author, list[str]]:
+    name = item.xpath('.//a[contains(@class, "full-name")]')
+    text = element_text(name[0]) if name else element_text(item)
+    refs = [element_text(x).strip(" ,") for x in item.xpath('.//*[contains(@class, "affiliation-link")]')]
+    return person(text), [r for r in refs if r.isdigit()]
+
+
+def _numbered_affiliations(root: etree._Element) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for li in _AFFILIATION_ITEMS(root):
+        key = li.xpath('.//sup[contains(@class, "key")]')
+        number = element_text(key[0]) if key else ""
+        text = element_text(li)
+        out.setdefault(number or str(len(out) + 1), text[len(number):].strip() if number else text)
+    return out
+
+
+def _legacy_html(root: etree._Element, a: Article) -> Article:
+    lines = [_CITATION_PREFIX_RE.sub("", line) for line in element_text(root).split("\n")]
+    lines = [x for line in lines for x in (line, "")]  # a block per line, as a text copy has them
+    found = extract_text(lines, Article(site=a.site, source_kind=a.source_kind))
+    for name in ("title", "journal_abbrev", "pub_date", "volume", "issue", "pages", "pmid", "pmcid", "doi",
+                 "authors", "affiliations", "abstract_sections", "keywords", "language"):
+        value = getattr(found, name)
+        if value:
+            setattr(a, name, value)
+    a.pub_year = None
+    a.publication_types = list(root.xpath(_ALSEC.format("ptyp"))) or found.publication_types
+    mesh = [str(x) for x in root.xpath(_ALSEC.format("mesh"))]
+    a.mesh_terms = _mesh_terms(mesh) or found.mesh_terms
+    return a
 
 
 def extract_text(lines: list[str], a: Article) -> Article:
-    cite_at = find_line(lines, CITATION_RE, stop=80)
+    cite_at = find_line(lines, CITATION_RE, stop=CITATION_WITHIN_LINES)
     if cite_at is None:
         a.warnings.append("no citation line found")
         return a
@@ -146,6 +234,9 @@ def _read_header(lines: list[str], start: int, stop: int, a: Article) -> None:
             continue
         elif PMID_RE.search(text) or SECTION_HEADS.match(text):
             break
+        elif a.authors and not a.affiliations and AFFILIATION_WORDS_RE.search(text) and len(text) < 500 \
+                and not any(au.affiliations for au in a.authors):
+            a.affiliations.append(text)
         elif text and not a.authors and _is_author_line(text, a.title):
             found = names_with_refs(text)
             a.authors = [person(n) for n, _ in found]

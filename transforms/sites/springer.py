@@ -67,10 +67,8 @@ class Springer(Site):
         cues = sum(1 for cue in CUES if cue in head)
         return cues >= 3 or (cues >= 2 and bool(SPRINGER_DOI_RE.search(head)))
 
-    def extract(self, page: Page, draft: Article) -> Article:
-        if page.kind == "text":
-            return extract_text(page.lines, draft)
-        return draft
+    def extract_text(self, lines: list[str], draft: Article) -> Article:
+        return extract_text(lines, draft)
 
 
 def extract_text(lines: list[str], a: Article) -> Article:
