@@ -38,5 +38,18 @@ class Page:
         # lxml refuses a str that still carries an XML encoding declaration; the text is decoded already.
         return lxml.html.document_fromstring(_XML_DECLARATION_RE.sub("", self.text, count=1), parser=parser)
 
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        """`<meta>` values by lower-cased name or property, for site cues."""
+        out: dict[str, list[str]] = {}
+        for el in self.tree.iter("meta"):
+            key = (el.get("name") or el.get("property") or "").strip().lower()
+            if key:
+                out.setdefault(key, []).append((el.get("content") or el.get("value") or "").strip())
+        return out
+
+    def meta_has(self, names: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+        return any(pattern.search(value) for name in names for value in self.meta.get(name, []))
+
     def host_matches(self, hosts: tuple[str, ...]) -> bool:
         return any(self.host == h or self.host.endswith("." + h) for h in hosts)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
-from transforms.article import Article
+from lxml import etree
+
+from transforms.article import AbstractSection, Article
+from transforms.htmltext import element_text
 from transforms.page import Page
 from transforms.sites import springer
 from transforms.sites.base import Site
@@ -21,6 +25,11 @@ ARTICLE_TYPES = frozenset(
         "Retraction Note", "Addendum", "Protocol", "Resource", "Research Briefing", "Feature", "News",
     )
 )
+# Reference numbers set as superscript links inside a paragraph ("population<sup><a href="#ref1">1</a></sup>").
+REFERENCE_SUPS = etree.XPath(
+    './/sup[a[starts-with(@href, "#")]][not(translate(normalize-space(.), "0123456789,-–", ""))]'
+)
+PUBLISHER_RE = re.compile(r"^Nature(?: Publishing Group| Portfolio)?$", re.I)
 PUBLISHED_RE = re.compile(r"^\s*(?:•\s*)?Published\b", re.I)
 
 
@@ -30,13 +39,43 @@ class Nature(Site):
     priority = 10
 
     def matches(self, page: Page) -> bool:
+        if page.kind == "html":
+            return page.meta_has(("citation_publisher", "dc.publisher", "og:site_name"), PUBLISHER_RE)
         head = page.text[:60000]
-        return "nature.com" in head or bool(re.search(r"\b10\.1038/", head))
+        return "Thank you for visiting nature.com" in head or (
+            "nature.com" in head and bool(re.search(r"\b10\.1038/", head)))
+
+    def patch_html(self, page: Page, article: Article) -> Article:
+        return patch_html(page, article)
 
     def extract_text(self, lines: list[str], draft: Article) -> Article:
         a = springer.extract_text(lines, draft)
         a.publication_types = a.publication_types or article_type(lines)
         return a
+
+
+def patch_html(page: Page, a: Article) -> Article:
+    """2014-era pages have no "Abstract" heading: the summary paragraph `#first-paragraph` is the abstract."""
+    if a.abstract_sections or a.abstract:
+        return a
+    found = page.tree.xpath('//*[@id="first-paragraph"]')
+    if found:
+        block = copy.deepcopy(found[0])
+        for sup in REFERENCE_SUPS(block):
+            drop_keeping_tail(sup)
+        a.abstract_sections = [AbstractSection(None, element_text(block).replace("\n", " "))]
+    return a
+
+
+def drop_keeping_tail(el: etree._Element) -> None:
+    parent = el.getparent()
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def article_type(lines: list[str]) -> list[str]:

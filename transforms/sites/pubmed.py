@@ -72,7 +72,7 @@ class PubMed(Site):
 
     def matches(self, page: Page) -> bool:
         if page.kind == "html":
-            return 'content="PubMed"' in page.text or "ncbi_pdid" in page.text and "pubmed" in page.text.lower()
+            return page.meta_has(("ncbi_db",), re.compile(r"^pubmed$", re.I))
         head = page.text[:20000]
         cues = sum(1 for cue in CUES if cue in head)
         has_citation = any(CITATION_RE.match(line) for line in page.lines[:60])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from transforms.article import Article, Author
+from transforms.htmltext import element_text
 from transforms.normalize import find_doi, parse_date, split_run_together
 from transforms.page import Page
 from transforms.sites.base import Site
@@ -39,6 +42,12 @@ ORCID_RE = re.compile(r"\s*ORCID:\s*(?:https?://)?orcid\.org/(\d{4}-\d{4}-\d{4}-
 SCOPE_RE = re.compile(r"^(.+?)\s+Aims and scope\b")
 # Lines of a page's masthead read for the header when there is no "Abstract" heading.
 HEADER_LINES = 200
+# The keyword list follows a "Keywords" heading (2019 and current layouts); older pages use KeywordGroup.
+KEYWORD_ITEMS = etree.XPath(
+    '//ul[contains(@class, "c-article-subject-list")][preceding-sibling::*[1][normalize-space() = "Keywords"]]/li'
+    ' | //div[contains(@class, "KeywordGroup")]//span[contains(@class, "Keyword")]'
+)
+PUBLISHER_RE = re.compile(r"^(?:SpringerLink|Springer(?: \w+)?|BioMed Central)$", re.I)
 CITE_HEAD_RE = re.compile(r"^\s*Cite this article(?: as)?:?\s*$", re.I)
 ABSTRACT_HEAD_RE = re.compile(r"^\s*Abstract\s*$", re.I)
 KEYWORDS_HEAD_RE = re.compile(r"^\s*(?:Key\s?words|Keywords)\s*:?\s*(.*)$", re.I)
@@ -61,6 +70,8 @@ class Springer(Site):
     priority = 10
 
     def matches(self, page: Page) -> bool:
+        if page.kind == "html":
+            return page.meta_has(("og:site_name", "dc.publisher"), PUBLISHER_RE)
         head = page.text[:60000]
         if "nature.com" in head or re.search(r"\b10\.1038/", head):
             return False
@@ -69,6 +80,13 @@ class Springer(Site):
 
     def extract_text(self, lines: list[str], draft: Article) -> Article:
         return extract_text(lines, draft)
+
+    def patch_html(self, page: Page, article: Article) -> Article:
+        # The JSON-LD keywords mix the author's keywords with subject categories; the page's list does not.
+        keywords = [element_text(x) for x in KEYWORD_ITEMS(page.tree)]
+        if keywords:
+            article.keywords = keywords
+        return article
 
 
 def extract_text(lines: list[str], a: Article) -> Article:
