@@ -8,6 +8,7 @@ import re
 from lxml import etree
 
 from transforms.article import AbstractSection, Article
+from transforms.boilerplate import remove_element
 from transforms.htmltext import element_text
 from transforms.page import Page
 from transforms.sites import springer
@@ -62,20 +63,9 @@ def patch_html(page: Page, a: Article) -> Article:
     if found:
         block = copy.deepcopy(found[0])
         for sup in REFERENCE_SUPS(block):
-            drop_keeping_tail(sup)
+            remove_element(sup)
         a.abstract_sections = [AbstractSection(None, element_text(block).replace("\n", " "))]
     return a
-
-
-def drop_keeping_tail(el: etree._Element) -> None:
-    parent = el.getparent()
-    if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def article_type(lines: list[str]) -> list[str]:

@@ -40,6 +40,7 @@ PMCID_RE = re.compile(r"\bPMCID:\s*(PMC\d+)\b")
 DOI_RE = re.compile(r"\b(?:DOI|doi):\s*(10\.\d{4,9}/\S+)")
 LANGUAGE_RE = re.compile(r"^\s*\[Article in ([A-Za-z, ]+)\]\s*$")
 KEYWORDS_RE = re.compile(r"^\s*(?:keywords|key words)\s*:\s*(.+)$", re.I)
+KEYWORDS_HEAD_RE = re.compile(r"^\s*(?:keywords|key words)\s*:?\s*$", re.I)
 AFFILIATION_HEAD_RE = re.compile(r"^\s*(?:Affiliations?|Author information)\s*$", re.I)
 ABSTRACT_HEAD_RE = re.compile(r"^\s*Abstract\s*$")
 NUMBERED_AFFILIATION_RE = re.compile(r"^\s*(?:•\s*)?(\d{1,3})\s*\.?\s*(?=[A-Z])(.+)$")
@@ -84,7 +85,7 @@ class PubMed(Site):
     def patch_html(self, page: Page, article: Article) -> Article:
         heading = page.tree.xpath('//*[@id="full-view-heading"]')
         if heading:
-            return _current_html(page.tree, heading[0], article)
+            return _current_html(page.tree, heading[0], article, page.meta)
         return _legacy_html(page.tree, article)
 
 
@@ -98,7 +99,8 @@ _ALSEC = '//a[@alsec="{}"]/@alterm'
 _CITATION_PREFIX_RE = re.compile(r"^\s*\d+:\s+")
 
 
-def _current_html(root: etree._Element, heading: etree._Element, a: Article) -> Article:
+def _current_html(root: etree._Element, heading: etree._Element, a: Article,
+                  page_meta: dict[str, list[str]]) -> Article:
     cit = heading.xpath('.//span[@class="cit"]')
     m = CITATION_RE.match(element_text(cit[0])) if cit else None
     if m:
@@ -110,6 +112,7 @@ def _current_html(root: etree._Element, heading: etree._Element, a: Article) -> 
         a.journal_abbrev = clean_text(journal[0].text_content()) or a.journal_abbrev
         a.journal = a.journal or journal[0].get("title")
     authors = [_dom_author(item) for item in _AUTHOR_ITEMS(heading)]
+    _split_like_medline(authors, page_meta.get("citation_authors", []))
     if authors:
         numbered = _numbered_affiliations(root)
         a.authors = []
@@ -120,13 +123,29 @@ def _current_html(root: etree._Element, heading: etree._Element, a: Article) -> 
     heading_text = element_text(heading)
     lang = re.search(r"\[Article in ([A-Za-z]+)", heading_text)
     a.language = language_code(lang.group(1)) if lang else a.language
-    types = [element_text(x) for x in root.xpath(_LIST_BUTTONS.format("publication-types"))]
+    types = [_text(x) for x in root.xpath(_LIST_BUTTONS.format("publication-types"))]
     a.publication_types = types or [element_text(x) for x in heading.xpath('.//*[@class="publication-type"]')]
-    a.mesh_terms = _mesh_terms([element_text(x) for x in root.xpath(_LIST_BUTTONS.format("mesh-terms"))])
+    a.mesh_terms = _mesh_terms([_text(x) for x in root.xpath(_LIST_BUTTONS.format("mesh-terms"))])
     keywords = root.xpath('//*[@id="abstract"]//p[strong[contains(@class, "sub-title")][contains(., "Keywords")]]')
     if keywords:
         a.keywords = split_terms(element_text(keywords[0]).split(":", 1)[-1])
     return a
+
+
+def _text(el: etree._Element) -> str:
+    return clean_text(el.text_content()) or ""
+
+
+def _split_like_medline(authors: list[tuple[Author, list[str]]], meta: list[str]) -> None:
+    """Split displayed full names where `citation_authors` (`de Souza Lima R;`) says the last name ends."""
+    listed = [x.strip() for value in meta for x in value.split(";") if x.strip()]
+    if len(listed) != len(authors):
+        return
+    for (author, _), medline in zip(authors, listed, strict=True):
+        last, _, initials = medline.rpartition(" ")
+        full = f"{author.fore or ''} {author.last or ''}".strip()
+        if last and full.endswith(" " + last):
+            author.last, author.fore, author.initials = last, full[: -len(last)].strip(), initials
 
 
 def _dom_author(item: etree._Element) -> tuple[Author, list[str]]:
@@ -148,7 +167,6 @@ def _numbered_affiliations(root: etree._Element) -> dict[str, str]:
 
 def _legacy_html(root: etree._Element, a: Article) -> Article:
     lines = [_CITATION_PREFIX_RE.sub("", line) for line in element_text(root).split("\n")]
-    lines = [x for line in lines for x in (line, "")]  # a block per line, as a text copy has them
     found = extract_text(lines, Article(site=a.site, source_kind=a.source_kind))
     for name in ("title", "journal_abbrev", "pub_date", "volume", "issue", "pages", "pmid", "pmcid", "doi",
                  "authors", "affiliations", "abstract_sections", "keywords", "language"):
@@ -333,11 +351,14 @@ def _is_affiliation(lines: list[str], i: int) -> bool:
 
 
 def _read_keywords(lines: list[str], a: Article) -> None:
-    for line in lines:
-        m = KEYWORDS_RE.match(line)
-        if m:
-            a.keywords = split_terms(m.group(1))
-            return
+    """`Keywords: a; b; c.` on one line, or a `KEYWORDS:` heading with the terms on the next line."""
+    for i, line in enumerate(lines):
+        m = KEYWORDS_RE.match(line) or KEYWORDS_HEAD_RE.match(line)
+        if not m:
+            continue
+        terms = m.group(1) if m.re is KEYWORDS_RE else lines[next_nonblank(lines, i + 1) or i]
+        a.keywords = split_terms(terms)
+        return
 
 
 def _section_items(lines: list[str], heading: str) -> list[str]:
