@@ -30,6 +30,25 @@ class MeshTerm:
     descriptor: str
     major: bool = False
     qualifiers: list[str] = field(default_factory=list)
+    ui: str | None = None  # the descriptor's MeSH unique identifier (D000818), when the source gives it
+
+
+@dataclass(slots=True)
+class OtherAbstract:
+    """An abstract beside the main one (PubMed's OtherAbstract: another language, a plain-language summary)."""
+
+    text: str
+    type: str | None = None
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class ArticleLink:
+    """A link to another article: PubMed's CommentsCorrections (ErratumIn, RetractionIn, CommentOn, ...)."""
+
+    kind: str
+    pmid: str | None = None
+    note: str | None = None
 
 
 @dataclass(slots=True)
@@ -59,6 +78,10 @@ class Article:
     mesh_terms: list[MeshTerm] = field(default_factory=list)
     publication_types: list[str] = field(default_factory=list)
     language: str | None = None
+    vernacular_title: str | None = None
+    other_abstracts: list[OtherAbstract] = field(default_factory=list)
+    links: list[ArticleLink] = field(default_factory=list)
+    pmid_version: int | None = None
     parser: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -75,4 +98,6 @@ class Article:
         values["authors"] = [Author(**a) for a in values.get("authors") or []]
         values["abstract_sections"] = [AbstractSection(**s) for s in values.get("abstract_sections") or []]
         values["mesh_terms"] = [MeshTerm(**m) for m in values.get("mesh_terms") or []]
+        values["other_abstracts"] = [OtherAbstract(**o) for o in values.get("other_abstracts") or []]
+        values["links"] = [ArticleLink(**x) for x in values.get("links") or []]
         return cls(**values)
