@@ -52,4 +52,6 @@ def parse_bytes(
     article = finalize(site.extract(page, draft))
     if not article.title and not article.abstract:
         raise NoArticleError(name, f"no article found on this {site.name} {kind} page (no title, no abstract)")
+    if kind == "html" and site.needs_abstract_on_html and not article.abstract:
+        raise NoArticleError(name, f"no abstract on this {site.name} page: a landing, paywall or contents page")
     return article

@@ -18,6 +18,9 @@ class Site:
     # When a host serves several sites (ncbi.nlm.nih.gov: PubMed and PMC), the URL pattern decides.
     url_pattern: re.Pattern[str] | None = None
     priority: int = 0
+    # A publisher's HTML page without an abstract is a landing, paywall or table-of-contents page, not an
+    # article (PubMed is the exception: its record stands without an abstract, "No abstract available").
+    needs_abstract_on_html: bool = True
 
     def claims(self, page: Page) -> bool:
         if not page.url or not page.host_matches(self.hosts):

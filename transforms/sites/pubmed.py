@@ -70,6 +70,7 @@ class PubMed(Site):
     hosts = ("pubmed.ncbi.nlm.nih.gov", "ncbi.nlm.nih.gov")
     url_pattern = re.compile(r"pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed", re.I)
     priority = 10
+    needs_abstract_on_html = False
 
     def matches(self, page: Page) -> bool:
         if page.kind == "html":
