@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 Action = Literal["inserted", "updated", "unchanged"]
 ARTICLE_COLUMNS = ("site", "source_kind", "source_url", "pmid", "pmcid", "doi", "title", "abstract",
                    "journal", "journal_abbrev", "issn", "volume", "issue", "pages", "pub_date", "pub_year",
-                   "language", "parser", "warnings")
+                   "language", "vernacular_title", "pmid_version", "parser", "warnings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +70,15 @@ CHILD_TABLES = (
     ChildTable("keywords", (("position", "INTEGER"), ("keyword", "VARCHAR")),
                lambda a: list(enumerate(a.keywords, 1))),
     ChildTable("mesh_terms", (("position", "INTEGER"), ("descriptor", "VARCHAR"), ("major", "BOOLEAN"),
-                              ("qualifiers", "VARCHAR[]")),
-               lambda a: [(i, m.descriptor, bool(m.major), list(m.qualifiers or []))
+                              ("qualifiers", "VARCHAR[]"), ("ui", "VARCHAR")),
+               lambda a: [(i, m.descriptor, bool(m.major), list(m.qualifiers or []), m.ui)
                           for i, m in enumerate(a.mesh_terms, 1)]),
+    ChildTable("other_abstracts", (("position", "INTEGER"), ("type", "VARCHAR"), ("language", "VARCHAR"),
+                                   ("text", "VARCHAR")),
+               lambda a: [(i, o.type, o.language, o.text) for i, o in enumerate(a.other_abstracts, 1)]),
+    ChildTable("article_links", (("position", "INTEGER"), ("kind", "VARCHAR"), ("pmid", "VARCHAR"),
+                                 ("note", "VARCHAR")),
+               lambda a: [(i, x.kind, x.pmid, x.note) for i, x in enumerate(a.links, 1)]),
     ChildTable("publication_types", (("position", "INTEGER"), ("publication_type", "VARCHAR")),
                lambda a: list(enumerate(a.publication_types, 1))),
 )
@@ -89,7 +95,7 @@ def load_document(con: DuckDBPyConnection, article: Article, source: SourceRecor
             _update_source(con, article, source)
             return LoadResult(known[0], "updated")
         match = _find_same_article(con, article)
-        if match is not None:
+        if match is not None and not _is_older_version(con, match, article):
             _update_article(con, match, article)
         article_id = match if match is not None else _insert_article(con, article)
         _insert_source(con, article_id, article, source)
@@ -126,6 +132,27 @@ def _find_same_article(con: DuckDBPyConnection, article: Article) -> int | None:
     row = con.execute("SELECT min(article_id) FROM articles WHERE pmid = ? OR doi = ?",
                       [article.pmid, article.doi]).fetchone()
     return int(row[0]) if row and row[0] is not None else None
+
+
+def _is_older_version(con: DuckDBPyConnection, article_id: int, article: Article) -> bool:
+    """PubMed versions a PMID (`<PMID Version="2">`): an earlier version never replaces a later one."""
+    row = con.execute("SELECT pmid, pmid_version FROM articles WHERE article_id = ?", [article_id]).fetchone()
+    if row is None or row[0] != article.pmid or row[1] is None or article.pmid_version is None:
+        return False
+    return int(article.pmid_version) < int(row[1])
+
+
+def delete_pmids(con: DuckDBPyConnection, pmids: list[str], input_: str | None = None) -> int:
+    """Apply PubMed's DeleteCitation in one transaction: the articles and their rows go; the PMIDs are kept."""
+    with transaction(con):
+        ids = [r[0] for r in con.execute("SELECT article_id FROM articles WHERE pmid IN (SELECT unnest(?))",
+                                          [pmids]).fetchall()]
+        if ids:
+            for table in (*(t.name for t in CHILD_TABLES), "sources", "articles"):
+                con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [ids])
+        con.execute("INSERT OR REPLACE INTO deleted_pmids SELECT unnest(?::VARCHAR[]), ?, ?",
+                    [pmids, _now(), input_])
+    return len(ids)
 
 
 def _article_values(article: Article) -> list[Any]:

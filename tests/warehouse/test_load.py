@@ -11,6 +11,7 @@ import pytest
 from transforms.article import Article, Author
 from warehouse import load as load_module
 from warehouse.load import LoadResult, SourceRecord, load_document, load_documents
+from warehouse.migrate import code_version
 
 Counts = Callable[[duckdb.DuckDBPyConnection], dict[str, int]]
 
@@ -36,7 +37,7 @@ def test_loading_an_article_creates_the_right_rows(con: duckdb.DuckDBPyConnectio
         (1, 1, "BACKGROUND", "Background."), (1, 2, None, "Methods.")]
     assert rows(con, "SELECT * FROM keywords ORDER BY position") == [(1, 1, "aspirin"), (1, 2, "fever")]
     assert rows(con, "SELECT * FROM mesh_terms ORDER BY position") == [
-        (1, 1, "Aspirin", True, ["therapeutic use"]), (1, 2, "Fever", False, [])]
+        (1, 1, "Aspirin", True, ["therapeutic use"], None), (1, 2, "Fever", False, [], None)]
     assert rows(con, "SELECT * FROM publication_types ORDER BY position") == [
         (1, 1, "Journal Article"), (1, 2, "Randomized Controlled Trial")]
     assert rows(con, "SELECT article_id, input, content_hash, size_bytes, site, source_kind, parser "
@@ -114,7 +115,7 @@ def test_a_failure_midway_leaves_nothing_and_the_next_document_loads(
     bad = dataclasses.replace(article, title="BAD page")
     with pytest.raises(RuntimeError, match="disk on fire"):
         load_document(con, bad, source)
-    assert counts(con) == {**{t: 0 for t in counts(con)}, "schema_migrations": 1}
+    assert counts(con) == {**{t: 0 for t in counts(con)}, "schema_migrations": code_version()}
     good_source = dataclasses.replace(source, input="/data/good.html")
     report = load_documents(con, [(bad, source), (article, good_source)])
     assert [(i, type(e)) for i, e in report.errors] == [("/data/page.html", RuntimeError)]

@@ -14,7 +14,8 @@ from warehouse.errors import WarehouseError
 from warehouse.migrate import Migration, code_version, migrate, migrations
 
 TABLES = {"articles", "authors", "author_affiliations", "article_affiliations", "abstract_sections",
-          "keywords", "mesh_terms", "publication_types", "sources", "schema_migrations"}
+          "keywords", "mesh_terms", "publication_types", "sources", "schema_migrations",
+          "other_abstracts", "article_links", "deleted_pmids"}
 
 
 def test_migration_files_are_numbered_without_gaps() -> None:
@@ -25,7 +26,7 @@ def test_migration_files_are_numbered_without_gaps() -> None:
 
 def test_migrations_apply_once_and_are_recorded(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
-    assert [(v, n) for v, n, _ in rows] == [(1, "0001_initial")]
+    assert [(v, n) for v, n, _ in rows] == [(m.version, m.name) for m in migrations()]
     assert isinstance(rows[0][2], datetime)
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert tables == TABLES
@@ -62,12 +63,12 @@ def test_read_only_open_refuses_an_older_schema(db: Path) -> None:
 
 def test_failed_migration_rolls_back_and_is_not_recorded(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     connect(db).close()
-    broken = Migration(2, "0002_broken", "CREATE TABLE half (a INTEGER); SELECT * FROM no_such_table;")
+    broken = Migration(code_version() + 1, "9999_broken", "CREATE TABLE half (a INTEGER); SELECT * FROM no_such_table;")
     monkeypatch.setattr(migrate_module, "migrations", lambda: [*migrations(), broken])
-    with pytest.raises(WarehouseError, match=r"migration 0002_broken failed: .*no_such_table"):
+    with pytest.raises(WarehouseError, match=r"migration 9999_broken failed: .*no_such_table"):
         connect(db)
     monkeypatch.undo()
     con = connect(db)
-    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (1,)
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (code_version(),)
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half'").fetchone() == (0,)
     con.close()
