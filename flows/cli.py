@@ -38,12 +38,18 @@ def parse(paths: tuple[str, ...], url: str | None) -> None:
 
     failed = 0
     for item in iter_documents(list(paths), url):
-        parsed = None if isinstance(item, ScrapeError) else parse_raw(item)
-        if parsed is None or parsed.article is None:
-            _error(str(item) if parsed is None else parsed.error)
+        if isinstance(item, ScrapeError):
+            _error(str(item))
             failed += 1
             continue
-        click.echo(parsed.article.to_json(input=parsed.input))
+        for parsed in parse_raw(item):
+            if parsed.deleted:
+                click.echo(f"note: {parsed.input}: deletes PMIDs {', '.join(parsed.deleted)}", err=True)
+            elif parsed.article is None:
+                _error(parsed.error or f"{parsed.input}: no record")
+                failed += 1
+            else:
+                click.echo(parsed.article.to_json(input=parsed.input))
     sys.exit(1 if failed else 0)
 
 
@@ -82,6 +88,49 @@ def sql(ctx: click.Context, query: str, db: str | None, fmt: str) -> None:
         _error(str(exc))
         sys.exit(1)
     click.echo(format_result(columns, rows, fmt))
+
+
+@main.command()
+@click.option("--db", default=None, help=DB_HELP)
+@click.pass_context
+def nightly(ctx: click.Context, db: str | None) -> None:
+    """Load what entered PubMed since each saved search's watermark (searches from litingest.toml)."""
+    settings = load_settings(ctx.obj["config"], db=db)
+    if not settings.searches:
+        _error(f"no saved searches: add [[searches]] with a name and a term to {ctx.obj['config'] or 'litingest.toml'}")
+        sys.exit(2)
+    _quiet_prefect(ctx.obj["verbose"])
+    from flows.pubmed import nightly as nightly_flow
+
+    _finish(nightly_flow(db=settings.db, config=ctx.obj["config"]), settings.db)
+
+
+@main.command()
+@click.option("--term", required=True, help="PubMed query, as typed in PubMed's search box.")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD.")
+@click.option("--datetype", type=click.Choice(["edat", "pdat"]), default="edat", help="Entrez or publication date.")
+@click.option("--chunk", type=click.Choice(["month", "week", "day"]), default="month")
+@click.option("--db", default=None, help=DB_HELP)
+@click.pass_context
+def backfill(ctx: click.Context, term: str, start, end, datetype: str, chunk: str, db: str | None) -> None:
+    """Load every record of TERM in a date range, chunk by chunk; a rerun does only what is left."""
+    settings = load_settings(ctx.obj["config"], db=db)
+    _quiet_prefect(ctx.obj["verbose"])
+    from flows.pubmed import backfill as backfill_flow
+
+    report = backfill_flow(term, start.date(), end.date(), chunk=chunk, datetype=datetype, db=settings.db,
+                           config=ctx.obj["config"])
+    _finish(report, settings.db)
+
+
+def _finish(report, db: str) -> None:
+    for pmid in report.missing:
+        _error(f"PMID {pmid}: listed by ESearch but not returned by EFetch")
+    for failure in report.failures:
+        _error(failure)
+    click.echo(f"{db}: {report.summary()}")
+    sys.exit(0 if report.ok else 1)
 
 
 def _quiet_prefect(verbose: bool) -> None:

@@ -12,9 +12,10 @@ from scrapers.files import expand, iter_documents
 from scrapers.raw import RawDocument
 from transforms.article import Article
 from transforms.errors import ParseError
-from transforms.pipeline import PARSER_VERSION, parse_bytes
+from transforms.pipeline import PARSER_VERSION, parse_records
+from transforms.pubmed_xml import Deletion, RecordError
 from warehouse.connect import connect
-from warehouse.load import SourceRecord, load_document
+from warehouse.load import SourceRecord, delete_pmids, load_document
 
 log = logging.getLogger(__name__)
 # Files per parse/load task pair: large enough to keep Prefect's per-task cost small, small
@@ -28,6 +29,7 @@ class Parsed:
     article: Article | None = None
     source: SourceRecord | None = None
     error: str | None = None
+    deleted: list[str] | None = None  # PMIDs a PubMed update file deletes (DeleteCitation)
 
 
 @dataclass
@@ -35,6 +37,7 @@ class IngestReport:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -42,22 +45,45 @@ class IngestReport:
         return not self.failures
 
     def summary(self) -> str:
-        return (f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
+        deleted = f"{self.deleted} deleted, " if self.deleted else ""
+        return (f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, {deleted}"
                 f"{len(self.failures)} failed")
 
+    def add(self, other: IngestReport) -> None:
+        for name in ("inserted", "updated", "unchanged", "deleted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failures.extend(other.failures)
 
-def parse_raw(raw: RawDocument) -> Parsed:
-    """One document to a record or to its one-line error; never raises, so a batch goes on."""
+
+def parse_raw(raw: RawDocument) -> list[Parsed]:
+    """One document to its records (a page has one, a PubMed XML file many) or to its one-line error.
+
+    Never raises, so a batch goes on. Each record of a file is its own source (`FILE#PMID.VERSION`),
+    so a rerun of the same file finds every record unchanged.
+    """
     try:
-        article = parse_bytes(raw.body, raw.input, url=raw.url, content_type=raw.content_type)
+        records = list(parse_records(raw.body, raw.input, url=raw.url, content_type=raw.content_type))
     except ParseError as exc:
-        return Parsed(raw.input, error=str(exc))
+        return [Parsed(raw.input, error=str(exc))]
     except Exception as exc:  # a parser bug must not stop the other documents
         log.exception("unexpected error parsing %s", raw.input)
-        return Parsed(raw.input, error=f"{raw.input}: parser failed ({type(exc).__name__}: {exc})")
-    source = SourceRecord(input=raw.input, content_hash=raw.sha256, size_bytes=raw.size,
+        return [Parsed(raw.input, error=f"{raw.input}: parser failed ({type(exc).__name__}: {exc})")]
+    return [_parsed(raw, record, many=len(records) > 1 or _is_xml(record)) for record in records]
+
+
+def _is_xml(record: Article | Deletion | RecordError) -> bool:
+    return not isinstance(record, Article) or record.source_kind == "pubmed_xml"
+
+
+def _parsed(raw: RawDocument, record: Article | Deletion | RecordError, many: bool) -> Parsed:
+    if isinstance(record, Deletion):
+        return Parsed(raw.input, deleted=list(record.pmids))
+    if isinstance(record, RecordError):
+        return Parsed(raw.input, error=str(record))
+    key = f"{raw.input}#{record.pmid}.{record.pmid_version or 1}" if many else raw.input
+    source = SourceRecord(input=key, content_hash=raw.sha256, size_bytes=raw.size,
                           parser=f"litingest/{PARSER_VERSION}")
-    return Parsed(raw.input, article=article, source=source)
+    return Parsed(raw.input, article=record, source=source)
 
 
 @task(name="parse-files")
@@ -67,7 +93,7 @@ def parse_files(paths: list[str], url: str | None = None) -> list[Parsed]:
         if isinstance(item, ScrapeError):
             out.append(Parsed(item.input, error=str(item)))
         else:
-            out.append(parse_raw(item))
+            out.extend(parse_raw(item))
     return out
 
 
@@ -78,6 +104,9 @@ def load_articles(db: str, parsed: list[Parsed]) -> IngestReport:
     con = connect(db)
     try:
         for p in parsed:
+            if p.deleted:
+                report.deleted += delete_pmids(con, p.deleted, p.input)
+                continue
             if p.article is None or p.source is None:
                 continue
             try:
@@ -98,11 +127,7 @@ def ingest_files(paths: list[str], db: str, url: str | None = None) -> IngestRep
     total = IngestReport()
     for start in range(0, len(files), BATCH_FILES):
         batch = files[start:start + BATCH_FILES]
-        report = load_articles(db, parse_files(batch, url))
-        total.inserted += report.inserted
-        total.updated += report.updated
-        total.unchanged += report.unchanged
-        total.failures.extend(report.failures)
+        total.add(load_articles(db, parse_files(batch, url)))
     if not files:
         total.failures.append(f"{', '.join(paths)}: no files found")
     return total

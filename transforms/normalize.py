@@ -47,9 +47,11 @@ def clean_text(value: str | None) -> str | None:
     """NFC, invisible characters removed, every run of white space (no-break, thin) as one space."""
     if value is None:
         return None
+    if value.isascii() and value.isprintable() and "  " not in value and value[:1] != " " != value[-1:]:
+        return value or None  # already clean: the common case, kept fast for bulk PubMed files
     value = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value))
-    value = _SPACE_RE.sub(" ", value).strip()
-    return value or None
+    # str.split() splits on the same white space as `\s` and is several times faster than the regex.
+    return " ".join(value.split()) or None
 
 
 def clean_title(value: str | None) -> str | None:
@@ -204,10 +206,13 @@ def _clean_author(author: Author) -> Author:
 
 
 def _unique(values) -> list[str]:
+    """Values in order, each once: the first spelling of values equal but for case."""
     seen: dict[str, None] = {}
+    lowered: set[str] = set()
     for v in values:
-        if v and v.lower() not in {s.lower() for s in seen}:
+        if v and v.lower() not in lowered:
             seen[v] = None
+            lowered.add(v.lower())
     return list(seen)
 
 
@@ -226,9 +231,9 @@ def finalize(article: Article) -> Article:
     a.doi = normalize_doi(a.doi)
     a.pages = normalize_pages(a.pages)
     a.abstract_sections = [
-        AbstractSection(clean_text(s.label.rstrip(" :")) if s.label else None, clean_text(s.text) or "")
+        AbstractSection(clean_text(s.label.rstrip(" :")) if s.label else None, text)
         for s in a.abstract_sections
-        if clean_text(s.text)
+        if (text := clean_text(s.text))
     ]
     if a.abstract_sections:
         a.abstract = abstract_from_sections(a.abstract_sections)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
+from collections.abc import Iterator
 
 from transforms import encoding
 from transforms.article import Article
 from transforms.errors import NoArticleError, ParseError
 from transforms.normalize import finalize
 from transforms.page import Page
+from transforms.pubmed_xml import Deletion, RecordError, iter_pubmed
 from transforms.sites import choose_site
 
 PARSER_VERSION = "0.1.0"
@@ -16,7 +20,12 @@ PARSER_VERSION = "0.1.0"
 BINARY_CONTROL_SHARE = 0.05
 _HTML_CUE_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|div|p|title)[\s>]", re.I)
 _XML_ARTICLESET_RE = re.compile(rb"<(?:PubmedArticleSet|MedlineCitationSet|PubmedArticle)\b")
-_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BZh")
+_EUTILS_ANSWER_RE = re.compile(rb"<(eSearchResult|ePostResult|eLinkResult|eSummaryResult|eInfoResult)\b")
+_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BZh")
+GZIP_MAGIC = b"\x1f\x8b"
+# A gzip-compressed document larger than this once unpacked is refused rather than held in memory; a
+# baseline file is streamed from disk instead (flows.pubmed), never read whole.
+MAX_UNPACKED_BYTES = 2 * 1024**3
 
 
 def detect_kind(body: bytes, name: str) -> str:
@@ -33,9 +42,38 @@ def detect_kind(body: bytes, name: str) -> str:
         raise ParseError(name, "binary file (control bytes), not a text or HTML page", stage="detect")
     if _XML_ARTICLESET_RE.search(head):
         return "pubmed_xml"
+    answer = _EUTILS_ANSWER_RE.search(head)
+    if answer:
+        kind = answer.group(1).decode()
+        raise ParseError(name, f"an E-utilities {kind} answer, not article records", stage="detect")
     if _HTML_CUE_RE.search(head):
         return "html"
     return "text"
+
+
+def unpack(body: bytes, name: str) -> bytes:
+    """A gzip-compressed document (`.xml.gz`) unpacked; anything else as it is."""
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
+            data = fh.read(MAX_UNPACKED_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise ParseError(name, f"corrupt gzip file ({exc})", stage="detect") from exc
+    if len(data) > MAX_UNPACKED_BYTES:
+        raise ParseError(name, f"unpacks to more than {MAX_UNPACKED_BYTES} bytes", stage="detect")
+    return data
+
+
+def parse_records(
+    body: bytes, name: str, url: str | None = None, content_type: str | None = None
+) -> Iterator[Article | Deletion | RecordError]:
+    """Every record of a document: one for a page, each citation (and deletion) of a PubMed XML file."""
+    body = unpack(body, name)
+    if detect_kind(body, name) == "pubmed_xml":
+        yield from iter_pubmed(io.BytesIO(body), name)
+        return
+    yield parse_bytes(body, name, url, content_type)
 
 
 def parse_bytes(
@@ -44,7 +82,7 @@ def parse_bytes(
     """Parse one document; raise `ParseError` naming `name` and the reason when it yields no article."""
     kind = detect_kind(body, name)
     if kind == "pubmed_xml":
-        raise ParseError(name, "PubMed XML is not supported by this parser yet", stage="detect")
+        raise ParseError(name, "a PubMed XML file holds many records: use parse_records", stage="detect")
     text = encoding.to_text(body, content_type)
     page = Page(text=text, kind=kind, name=name, url=url)
     site = choose_site(page)

@@ -15,7 +15,7 @@ from warehouse.migrate import Migration, code_version, migrate, migrations
 
 TABLES = {"articles", "authors", "author_affiliations", "article_affiliations", "abstract_sections",
           "keywords", "mesh_terms", "publication_types", "sources", "schema_migrations",
-          "other_abstracts", "article_links", "deleted_pmids"}
+          "other_abstracts", "article_links", "deleted_pmids", "search_watermarks", "backfill_chunks"}
 
 
 def test_migration_files_are_numbered_without_gaps() -> None:

@@ -1,0 +1,205 @@
+"""PubMed through E-utilities: the `nightly` flow for saved searches and the `backfill` flow over a date range."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows.settings import Settings, load_settings
+from scrapers.entrez import EntrezClient
+from scrapers.errors import ScrapeError
+from transforms.article import Article
+from transforms.errors import ParseError
+from transforms.pipeline import PARSER_VERSION, parse_records
+from transforms.pubmed_xml import Deletion, RecordError
+from warehouse import state
+from warehouse.connect import connect
+from warehouse.load import SourceRecord, delete_pmids, load_document
+
+log = logging.getLogger(__name__)
+CHUNKS = ("month", "week", "day")
+# ESearch returns at most this many PMIDs per request; a window is split until it holds no more.
+ESEARCH_MAX_IDS = 10_000
+
+
+@dataclass
+class WindowReport:
+    """What one search window counted, fetched, parsed and loaded, with every gap named by PMID."""
+
+    counted: int = 0
+    fetched: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    missing: list[str] = field(default_factory=list)  # listed by ESearch, not returned by EFetch
+    failures: list[str] = field(default_factory=list)  # records that failed to parse or load
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.failures
+
+    def add(self, other: WindowReport) -> None:
+        for name in ("counted", "fetched", "loaded", "unchanged", "deleted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.missing.extend(other.missing)
+        self.failures.extend(other.failures)
+
+    def summary(self) -> str:
+        return (f"{self.counted} counted, {self.fetched} fetched, {self.loaded} loaded "
+                f"({self.unchanged} unchanged), {len(self.missing)} missing, {len(self.failures)} failed")
+
+    def markdown(self, title: str) -> str:
+        rows = "\n".join(f"| {k} | {v} |" for k, v in (
+            ("counted by ESearch", self.counted), ("fetched", self.fetched), ("loaded", self.loaded),
+            ("of which unchanged", self.unchanged), ("deleted", self.deleted),
+            ("missing (listed, not returned)", len(self.missing)), ("failed", len(self.failures))))
+        gaps = "".join(f"\n- missing PMID {p}" for p in self.missing[:200])
+        gaps += "".join(f"\n- {f}" for f in self.failures[:200])
+        return f"# {title}\n\n| | |\n|---|---|\n{rows}\n{gaps}\n"
+
+
+def make_client(settings: Settings) -> EntrezClient:
+    return EntrezClient(base_url=settings.eutils_url, email=settings.email, api_key=settings.api_key,
+                        batch_size=settings.batch_size)
+
+
+def split_range(start: date, end: date, chunk: str) -> list[tuple[date, date]]:
+    """Inclusive [start, end] in calendar months, ISO weeks (from `start`) or days."""
+    if chunk not in CHUNKS:
+        raise ValueError(f"chunk must be one of {', '.join(CHUNKS)}, not {chunk!r}")
+    if end < start:
+        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    out, current = [], start
+    while current <= end:
+        if chunk == "month":
+            following = (current.replace(day=1) + timedelta(days=32)).replace(day=1)
+        else:
+            following = current + timedelta(days=7 if chunk == "week" else 1)
+        out.append((current, min(end, following - timedelta(days=1))))
+        current = following
+    return out
+
+
+def load_window(client: EntrezClient, db: str, term: str, start: date, end: date, datetype: str) -> WindowReport:
+    """Search, fetch through the history server, parse and load one date window; reconcile by PMID."""
+    report = WindowReport()
+    con = connect(db)
+    try:
+        for w_start, w_end, _count in client.search_windows(term, start, end, datetype):
+            report.add(_load_one_window(client, con, term, w_start, w_end, datetype))
+    except ScrapeError as exc:
+        # What was loaded stays (each record committed on its own); the window is not marked finished,
+        # so a rerun fetches it again and finds the loaded records unchanged.
+        report.failures.append(f"{term!r} {start}..{end}: {exc}")
+    finally:
+        con.close()
+    return report
+
+
+def _load_one_window(client: EntrezClient, con, term: str, start: date, end: date, datetype: str) -> WindowReport:
+    report = WindowReport()
+    search = client.esearch(term, mindate=start, maxdate=end, datetype=datetype, usehistory=True,
+                            retmax=ESEARCH_MAX_IDS)
+    report.counted = search.count
+    listed, seen = set(search.ids), set()
+    for batch in client.efetch_batches(search, search.count):
+        name = f"efetch {term!r} {start}..{end} retstart={batch.retstart}"
+        try:
+            records = list(parse_records(batch.body, name))
+        except ParseError as exc:
+            report.failures.append(str(exc))
+            continue
+        for record in records:
+            _load_record(con, record, report, seen)
+    report.missing = sorted(listed - seen, key=int)
+    return report
+
+
+def _load_record(con, record: Article | Deletion | RecordError, report: WindowReport, seen: set[str]) -> None:
+    if isinstance(record, Deletion):
+        report.deleted += delete_pmids(con, list(record.pmids), "efetch")
+        return
+    if isinstance(record, RecordError):
+        report.failures.append(str(record))
+        if record.pmid:
+            seen.add(record.pmid)
+        return
+    report.fetched += 1
+    seen.add(record.pmid or "")
+    source = SourceRecord(input=f"pubmed:{record.pmid}.{record.pmid_version or 1}",
+                          content_hash=hashlib.sha256(record.to_json().encode()).hexdigest(),
+                          size_bytes=0, parser=f"litingest/{PARSER_VERSION}")
+    try:
+        result = load_document(con, record, source)
+    except Exception as exc:
+        report.failures.append(f"PMID {record.pmid}: not loaded ({type(exc).__name__}: {exc})")
+        return
+    report.loaded += 1
+    report.unchanged += result.action == "unchanged"
+
+
+# One Prefect retry covers what the HTTP layer does not (a lock, a crash mid-chunk); HTTP failures are
+# retried inside the client, from one budget, so the two layers do not multiply.
+@task(name="backfill-chunk", retries=1, retry_delay_seconds=2)
+def backfill_chunk(settings: Settings, term: str, start: date, end: date, datetype: str) -> WindowReport:
+    report = load_window(make_client(settings), settings.db, term, start, end, datetype)
+    if report.ok:
+        con = connect(settings.db)
+        try:
+            state.finish_chunk(con, term, datetype, start, end, report.counted, report.loaded)
+        finally:
+            con.close()
+    return report
+
+
+@flow(name="backfill")
+def backfill(term: str, start: date, end: date, chunk: str = "month", datetype: str = "edat",
+             db: str | None = None, config: str | None = None) -> WindowReport:
+    """Load every record of `term` in [start, end], chunk by chunk; finished chunks are skipped on a rerun."""
+    if datetype not in ("edat", "pdat"):
+        raise ValueError(f"datetype must be edat or pdat, not {datetype!r}")
+    settings = load_settings(config, db=db)
+    con = connect(settings.db)
+    try:
+        done = state.finished_chunks(con, term, datetype)
+    finally:
+        con.close()
+    total = WindowReport()
+    for c_start, c_end in split_range(start, end, chunk):
+        if (c_start, c_end) in done:
+            log.info("chunk %s..%s already loaded", c_start, c_end)
+            continue
+        total.add(backfill_chunk(settings, term, c_start, c_end, datetype))
+    create_markdown_artifact(total.markdown(f"Backfill {term!r} {start}..{end} ({datetype})"),
+                             key="backfill-report")
+    return total
+
+
+@flow(name="nightly")
+def nightly(db: str | None = None, config: str | None = None, today: date | None = None) -> WindowReport:
+    """For each saved search, load what entered PubMed since its watermark; move it once the load committed."""
+    settings = load_settings(config, db=db)
+    today = today or datetime.now(UTC).date()
+    total = WindowReport()
+    client = make_client(settings)
+    for search in settings.searches:
+        con = connect(settings.db)
+        try:
+            since = state.watermark(con, search.name) or today - timedelta(days=1)
+        finally:
+            con.close()
+        report = load_window(client, settings.db, search.term, since, today, "edat")
+        if report.ok:
+            con = connect(settings.db)
+            try:
+                state.move_watermark(con, search.name, search.term, today)
+            finally:
+                con.close()
+        total.add(report)
+    create_markdown_artifact(total.markdown(f"Nightly run {today}"), key="nightly-report")
+    return total

@@ -1,0 +1,294 @@
+"""PubMed XML parser against the shared corpus: every asserted field of every asserted record, plus refusals."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import io
+import json
+import re
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.gold import SHARED
+from transforms.article import Article
+from transforms.errors import ParseError
+from transforms.normalize import clean_title
+from transforms.pubmed_xml import Deletion, RecordError, iter_pubmed, parse_pubmed_bytes
+
+CORPUS = SHARED / "corpus" / "pubmed"
+# Comparison rule of the expectation files: runs of white space, non-ASCII spaces included, count as one
+# space. The zero-width space (and BOM) is counted as white space too: finalize removes it by design.
+_SPACES_RE = re.compile(r"[\s\u200b\ufeff]+")
+_LINK_NOTE_RE = re.compile(r"^CommentsCorrections: (.+)$")
+_VERNACULAR_NOTE_RE = re.compile(r"^VernacularTitle '(.+)'$", re.S)
+_OTHER_NOTE_RE = re.compile(r"^OtherAbstract Type=(\S+) Language=(\S+) .*starts '(.+)'$", re.S)
+_LANGUAGES_NOTE_RE = re.compile(r"^several Language elements: \[(.+)\]$")
+_PMC_NOTE_RE = re.compile(r"^PMC id only as MedlineCitation/OtherID: \['(PMC\d+)")
+
+
+def norm(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SPACES_RE.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    if isinstance(value, list):
+        return [norm(v) for v in value]
+    if isinstance(value, dict):
+        return {k: norm(v) for k, v in value.items()}
+    return value
+
+
+def expectation_files() -> list[Path]:
+    """Data files whose expectation holds PubMed records (keys that are PMIDs)."""
+    out = []
+    for spec in sorted(CORPUS.glob("*.expect.json")):
+        if any(k.isdigit() for k in json.loads(spec.read_text(encoding="utf-8"))):
+            out.append(spec.with_name(spec.name.removesuffix(".expect.json")))
+    return out
+
+
+def read_records(path: Path) -> list[Article | Deletion | RecordError]:
+    """Parse a corpus file: gzip files streamed, cassettes by the XML body of their first response."""
+    if path.name.endswith(".gz"):
+        with gzip.open(path) as fh:
+            return list(iter_pubmed(fh, path.name))
+    if path.suffix == ".yaml":
+        cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
+        body = cassette["interactions"][0]["response"]["body"]["string"]
+        return parse_pubmed_bytes(body.encode("utf-8") if isinstance(body, str) else body, path.name)
+    return parse_pubmed_bytes(path.read_bytes(), path.name)
+
+
+def field_value(article: Article, name: str, want: Any) -> Any:
+    """The article's value in the shape the expectation uses for `name`."""
+    if name == "abstract_starts_with":
+        first = article.abstract_sections[0].text if article.abstract_sections else None
+        # The first 60 characters: compared as a prefix after white space is collapsed on both sides.
+        return want if first and want and norm(first).startswith(norm(want)) else first
+    if name in ("authors", "mesh_terms", "abstract_sections"):
+        items = [x for x in article.to_dict()[name]]
+        keys = [set(w) for w in want] if isinstance(want, list) else []
+        return [{k: v for k, v in x.items() if i >= len(keys) or k in keys[i]} for i, x in enumerate(items)]
+    return getattr(article, name)
+
+
+def note_problems(article: Article, notes: list[str]) -> list[str]:
+    """What the file's per-record remarks say: links, vernacular titles, other abstracts, languages, PMC ids."""
+    problems = []
+    for note in map(_unescape, notes):
+        if m := _LINK_NOTE_RE.match(note):
+            want = [tuple(x.strip().split("->")) for x in m.group(1).split(",")]
+            got = [(x.kind, x.pmid) for x in article.links]
+            if got != want:
+                problems.append(f"links: want {want}, got {got}")
+        elif m := _VERNACULAR_NOTE_RE.match(note):
+            if norm(article.vernacular_title) != norm(clean_title(m.group(1))):
+                problems.append(f"vernacular_title: want {m.group(1)!r}, got {article.vernacular_title!r}")
+        elif m := _OTHER_NOTE_RE.match(note):
+            kind, language, start = m.groups()
+            if not any(
+                o.type == kind and o.language == language and _starts(o.text, start) for o in article.other_abstracts
+            ):
+                problems.append(f"no OtherAbstract {kind}/{language} starting {start!r}: {article.other_abstracts}")
+        elif m := _PMC_NOTE_RE.match(note):
+            if article.pmcid != m.group(1):
+                problems.append(f"pmcid from OtherID: want {m.group(1)}, got {article.pmcid!r}")
+        elif m := _LANGUAGES_NOTE_RE.match(note):
+            first = m.group(1).split(",")[0].strip(" '")
+            if article.language != first:
+                problems.append(f"language: want the first of {m.group(1)}, got {article.language!r}")
+    return problems
+
+
+def _unescape(note: str) -> str:
+    """Remarks quote strings as Python reprs do: `75\\xa0år` is `75` NO-BREAK SPACE `år`."""
+    return re.sub(r"\\(?:x([0-9a-f]{2})|u([0-9a-f]{4}))", lambda m: chr(int(m.group(1) or m.group(2), 16)), note)
+
+
+def _starts(text: str, start: str) -> bool:
+    """An other abstract's first paragraph starts with `start`, after its `Label: ` if it has one."""
+    first = norm(text.split("\n\n")[0])
+    return first.startswith(norm(start)) or bool(re.match(r"^[^:]{1,80}: " + re.escape(norm(start)), first))
+
+
+def test_corpus_is_there() -> None:
+    assert CORPUS.is_dir(), f"the shared PubMed corpus is expected at {CORPUS}"
+    assert len(expectation_files()) >= 17
+
+
+@pytest.mark.parametrize("path", expectation_files(), ids=lambda p: p.name)
+def test_file_matches_expectation(path: Path) -> None:
+    spec = json.loads(path.with_name(path.name + ".expect.json").read_text(encoding="utf-8"))
+    file_notes = spec["_file_notes"]
+    records = read_records(path)
+    articles = [r for r in records if isinstance(r, Article)]
+    by_pmid = {a.pmid: a for a in articles}
+    assert [r for r in records if isinstance(r, RecordError)] == []
+    assert len(articles) == file_notes["record_count"]
+    assert len(by_pmid) == file_notes["distinct_pmids"]
+    deleted = [p for r in records if isinstance(r, Deletion) for p in r.pmids]
+    assert deleted == file_notes.get("deleted_pmids", [])
+    assert {a.site for a in articles} <= {"pubmed"} and {a.source_kind for a in articles} <= {"pubmed_xml"}
+
+    problems = []
+    for pmid, want_record in spec.items():
+        if not pmid.isdigit():
+            continue
+        article = by_pmid.get(pmid)
+        if article is None:
+            problems.append(f"{pmid}: not parsed")
+            continue
+        for name, want in want_record.items():
+            got = field_value(article, name, want)
+            if norm(got) != norm(want):
+                problems.append(f"{pmid} {name}: want {norm(want)!r}\n{' ' * 8}got  {norm(got)!r}")
+        per_record = file_notes.get("per_record") or {}
+        problems += [f"{pmid} {p}" for p in note_problems(article, per_record.get(pmid, []))]
+    assert not problems, "\n".join(problems)
+
+
+def test_old_medline_format_reads_pmc_id_from_other_id() -> None:
+    path = CORPUS / "medline16n0902_update_excerpt_MedlineCitationSet.xml.gz"
+    by_pmid = {r.pmid: r for r in read_records(path) if isinstance(r, Article)}
+    assert by_pmid["26702309"].pmcid == "PMC4688405"  # written 'PMC4688405 [Available on 12/01/16]'
+    assert by_pmid["17942999"].pmcid == "PMC4380289"
+    assert by_pmid["26702503"].pub_date == "2016-01"  # MedlineDate 2016 Jan-Feb
+
+
+def test_empty_title_falls_back_to_vernacular_title_with_a_warning() -> None:
+    path = CORPUS / "baseline_sample_pubmed26n1334.xml.gz"
+    article = next(r for r in read_records(path) if isinstance(r, Article) and r.pmid == "41605226")
+    assert article.title and article.title.startswith("Kommentar zu")
+    assert any("VernacularTitle" in w for w in article.warnings)
+
+
+def test_book_editors_are_not_authors_and_orcids_are_bare() -> None:
+    book = read_records(CORPUS / "efetch_book_genereviews_2025.xml")[0]
+    assert [a.last for a in book.authors] == ["Napolitano", "Priori"]
+    article = read_records(CORPUS / "efetch_mathml_collective_orcid_2019.xml")[0]
+    orcids = [a.orcid for a in article.authors if a.orcid]
+    assert orcids and all(re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", o) for o in orcids)
+    assert article.authors[-1].collective == "Canadian Respiratory Research Network"
+    ids = {
+        ui for r in read_records(CORPUS / "efetch_2rec_kie_keywords_2025.xml") for ui in (m.ui for m in r.mesh_terms)
+    }
+    assert None not in ids and all(re.fullmatch(r"D\d+", ui) for ui in ids)
+
+
+def test_empty_article_set_gives_no_records() -> None:
+    assert read_records(CORPUS / "efetch_empty_articleset.xml") == []
+
+
+def test_html_page_is_refused() -> None:
+    path = CORPUS / "efetch_pmfetch_html_asn1_not_xml.html"
+    with pytest.raises(ParseError) as info:
+        parse_pubmed_bytes(path.read_bytes(), path.name)
+    assert info.value.stage == "parse"
+    assert path.name in str(info.value) and "HTML" in info.value.reason
+
+
+@pytest.mark.parametrize("name", ["esearch_history_webenv_100ids.xml", "epost_error_invalid_db.xml", "epost_ok.xml"])
+def test_eutilities_envelopes_are_refused(name: str) -> None:
+    with pytest.raises(ParseError, match="not PubMed XML"):
+        parse_pubmed_bytes((CORPUS / name).read_bytes(), name)
+
+
+@pytest.mark.parametrize("body", [b"", b"Pubmed-entry ::= {", b"\x1f\x8b\x08\x00binary"])
+def test_non_xml_is_refused(body: bytes) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_pubmed_bytes(body, "odd.xml")
+    assert str(info.value).startswith("odd.xml: ")
+
+
+@pytest.mark.parametrize("name", ["efetch_4rec_2024.xml.gz", "efetch_2rec_kie_keywords_2025.xml"])
+def test_truncated_file_raises_after_the_complete_records(name: str, tmp_path: Path) -> None:
+    data = (CORPUS / name).read_bytes()
+    data = gzip.decompress(data) if name.endswith(".gz") else data
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    seen = []
+    with pytest.raises(ParseError) as info, cut.open("rb") as fh:
+        for record in iter_pubmed(fh, "cut.xml"):
+            seen.append(record)
+    assert info.value.stage == "parse" and "truncated XML at line" in info.value.reason
+    assert str(info.value).startswith("cut.xml: ")
+    assert seen and all(isinstance(r, Article) for r in seen)
+
+
+def _record(pmid: str, version: int, title: str) -> str:
+    return (
+        f'<PubmedArticle><MedlineCitation><PMID Version="{version}">{pmid}</PMID><Article>'
+        f"<ArticleTitle>{title}</ArticleTitle></Article></MedlineCitation></PubmedArticle>"
+    )
+
+
+def test_every_version_of_a_pmid_is_yielded_in_file_order() -> None:
+    body = f"<PubmedArticleSet>{_record('1', 1, 'Old.')}{_record('1', 2, 'New.')}</PubmedArticleSet>"
+    records = parse_pubmed_bytes(body.encode(), "versions.xml")
+    assert [(r.pmid, r.pmid_version, r.title) for r in records] == [("1", 1, "Old"), ("1", 2, "New")]
+
+
+def test_a_bad_record_is_reported_and_the_file_goes_on() -> None:
+    bad = (
+        '<PubmedArticle><PubmedData><ArticleIdList><ArticleId IdType="pubmed">7</ArticleId>'
+        "</ArticleIdList></PubmedData></PubmedArticle>"
+    )
+    body = f"<PubmedArticleSet>{bad}{_record('8', 1, 'Fine')}</PubmedArticleSet>"
+    first, second = parse_pubmed_bytes(body.encode(), "mixed.xml")
+    assert isinstance(first, RecordError) and first.pmid == "7" and str(first).startswith("mixed.xml: PMID 7: ")
+    assert isinstance(second, Article) and second.title == "Fine"
+
+
+def test_inline_markup_is_dropped_without_spaces() -> None:
+    title = "<i>TERT</i>gene and Cu <sub><i>x</i></sub>O, H<sub>2</sub>O<sup>+</sup> <b>bold</b>"
+    (article,) = parse_pubmed_bytes(f"<PubmedArticleSet>{_record('9', 1, title)}</PubmedArticleSet>".encode(), "m")
+    assert article.title == "TERTgene and Cu xO, H2O+ bold"
+
+
+def test_no_dtd_entity_or_network_access(tmp_path: Path) -> None:
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<!ENTITY remote "SECRET-REMOTE">')
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "secret.txt").write_text("SECRET", encoding="utf-8")
+        (tmp_path / "local.dtd").write_text('<!ENTITY fromdtd "SECRET-DTD">', encoding="utf-8")
+        url = f"http://127.0.0.1:{server.server_port}/pubmed.dtd"
+        body = (
+            f'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle//EN" "{url}" [\n'
+            f'<!ENTITY xxe SYSTEM "{(tmp_path / "secret.txt").as_uri()}">\n'
+            f'<!ENTITY % dtd SYSTEM "{(tmp_path / "local.dtd").as_uri()}"> %dtd;\n]>\n'
+            "<PubmedArticleSet>" + _record("10", 1, "Before &xxe; after &fromdtd;") + "</PubmedArticleSet>"
+        )
+        path = tmp_path / "xxe.xml"
+        path.write_text(body, encoding="utf-8")
+        with path.open("rb") as fh:
+            records = list(iter_pubmed(fh, path.name))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []
+    assert len(records) == 1 and isinstance(records[0], Article)
+    assert "SECRET" not in json.dumps(records[0].to_dict())
+    assert records[0].title and records[0].title.startswith("Before")
+
+
+def test_streaming_reads_a_file_object_in_pieces() -> None:
+    records = "".join(_record(str(i), 1, f"Title {i}") for i in range(1, 3001))
+    body = f"<PubmedArticleSet>{records}</PubmedArticleSet>".encode()
+    got = list(iter_pubmed(io.BufferedReader(io.BytesIO(body), buffer_size=4096), "big.xml"))
+    assert len(got) == 3000 and got[-1].pmid == "3000"
