@@ -10,6 +10,8 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
+    # Dask's scheduler and workers (load-baseline --workers) log every start and stop at INFO.
+    "DASK_LOGGING__DISTRIBUTED": "warning",
 }
 for _key, _value in PREFECT_DEFAULTS.items():
     os.environ.setdefault(_key, _value)

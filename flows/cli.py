@@ -124,6 +124,29 @@ def backfill(ctx: click.Context, term: str, start, end, datetype: str, chunk: st
     _finish(report, settings.db)
 
 
+@main.command("load-baseline")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Parser processes on this machine.")
+@click.option("--dask-address", default=None, help="Parse on an existing Dask cluster (tcp://host:8786) instead.")
+@click.pass_context
+def load_baseline(ctx: click.Context, files: tuple[str, ...], db: str | None, workers: int,
+                  dask_address: str | None) -> None:
+    """Load MEDLINE/PubMed baseline or update files (.xml or .xml.gz, paths or URLs), in the order given."""
+    settings = load_settings(ctx.obj["config"], db=db)
+    _quiet_prefect(ctx.obj["verbose"])
+    from flows import baseline
+
+    with click.progressbar(length=len(files), label="files", file=sys.stderr) as bar:
+        baseline.on_file_loaded = lambda _source, _report: bar.update(1)
+        report = baseline.run_load_baseline(list(files), settings.db, workers, dask_address)
+    for failure in report.failures:
+        _error(failure)
+    click.echo(f"{settings.db}: {report.summary()}")
+    sys.exit(0 if report.ok else 1)
+
+
 def _finish(report, db: str) -> None:
     for pmid in report.missing:
         _error(f"PMID {pmid}: listed by ESearch but not returned by EFetch")
@@ -140,6 +163,23 @@ def _quiet_prefect(verbose: bool) -> None:
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+
+
+@main.command()
+@click.option("--db", default=None, help=DB_HELP)
+@click.pass_context
+def serve(ctx: click.Context, db: str | None) -> None:
+    """Serve `nightly` (cron from the config, UTC) and `backfill` (on demand) on the Prefect server at PREFECT_API_URL."""
+    from flows.serve import NoPrefectServer, serve_deployments
+
+    settings = load_settings(ctx.obj["config"], db=db)
+    if not settings.searches:
+        click.echo("warning: no saved searches in the config: the nightly runs will load nothing", err=True)
+    try:
+        serve_deployments(settings, ctx.obj["config"])
+    except NoPrefectServer as exc:
+        _error(str(exc))
+        sys.exit(2)
 
 
 if __name__ == "__main__":

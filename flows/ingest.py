@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -53,6 +54,13 @@ class IngestReport:
         for name in ("inserted", "updated", "unchanged", "deleted"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)
+
+
+def record_source(key: str, record: Article) -> SourceRecord:
+    """The source of a record that has no file of its own (an EFetch batch, a baseline file's citation):
+    its hash is the parse's, so a rerun that parses the same record finds it unchanged."""
+    digest = hashlib.sha256(record.to_json().encode()).hexdigest()
+    return SourceRecord(input=key, content_hash=digest, size_bytes=0, parser=f"litingest/{PARSER_VERSION}")
 
 
 def parse_raw(raw: RawDocument) -> list[Parsed]:

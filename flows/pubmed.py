@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -10,16 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
+from flows.ingest import record_source
 from flows.settings import Settings, load_settings
 from scrapers.entrez import EntrezClient
 from scrapers.errors import ScrapeError
 from transforms.article import Article
 from transforms.errors import ParseError
-from transforms.pipeline import PARSER_VERSION, parse_records
+from transforms.pipeline import parse_records
 from transforms.pubmed_xml import Deletion, RecordError
 from warehouse import state
 from warehouse.connect import connect
-from warehouse.load import SourceRecord, delete_pmids, load_document
+from warehouse.load import delete_pmids, load_document
 
 log = logging.getLogger(__name__)
 CHUNKS = ("month", "week", "day")
@@ -131,9 +131,7 @@ def _load_record(con, record: Article | Deletion | RecordError, report: WindowRe
         return
     report.fetched += 1
     seen.add(record.pmid or "")
-    source = SourceRecord(input=f"pubmed:{record.pmid}.{record.pmid_version or 1}",
-                          content_hash=hashlib.sha256(record.to_json().encode()).hexdigest(),
-                          size_bytes=0, parser=f"litingest/{PARSER_VERSION}")
+    source = record_source(f"pubmed:{record.pmid}.{record.pmid_version or 1}", record)
     try:
         result = load_document(con, record, source)
     except Exception as exc:

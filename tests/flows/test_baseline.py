@@ -1,0 +1,85 @@
+"""load_baseline end to end: files parsed in worker processes, loaded in order by one writer."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import threading
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.baseline import run_load_baseline
+from tests.gold import SHARED
+from transforms.pubmed_xml import iter_pubmed
+
+BASELINE = SHARED / "corpus" / "pubmed" / "baseline_sample_pubmed26n1334.xml.gz"
+
+
+def baseline_pmids() -> list[str]:
+    with gzip.open(BASELINE) as fh:
+        return [r.pmid for r in iter_pubmed(fh, str(BASELINE)) if hasattr(r, "pmid")]
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def write_update(path: Path, deleted: str, revised: str) -> None:
+    """An update file as NLM writes them: a revised citation, then the DeleteCitation element."""
+    with gzip.open(BASELINE) as fh:
+        text = fh.read().decode("utf-8")
+    start = text.index(f'<PMID Version="1">{revised}</PMID>')
+    start = text.rindex("<PubmedArticle>", 0, start)
+    end = text.index("</PubmedArticle>", start) + len("</PubmedArticle>")
+    record = text[start:end]
+    title_start = record.index("<ArticleTitle>") + len("<ArticleTitle>")
+    record = record[:title_start] + "REVISED " + record[title_start:]
+    path.write_text(f'<?xml version="1.0"?>\n<PubmedArticleSet>{record}<DeleteCitation><PMID Version="1">'
+                    f"{deleted}</PMID></DeleteCitation></PubmedArticleSet>\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def served_baseline():
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(BASELINE.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{BASELINE.name}"
+    server.shutdown()
+
+
+def test_baseline_then_update_apply_in_file_order_with_worker_processes(tmp_path: Path) -> None:
+    pmids = baseline_pmids()
+    deleted, revised = pmids[0], pmids[1]
+    update = tmp_path / "pubmed26n9999.xml"
+    write_update(update, deleted, revised)
+    db = tmp_path / "b.duckdb"
+    report = run_load_baseline([str(BASELINE), str(update)], str(db), workers=2)
+    assert report.ok and report.deleted == 1 and report.inserted == len(set(pmids)) + 1 - 1
+    loaded = {r[0] for r in rows(db, "SELECT pmid FROM articles")}
+    assert loaded == set(pmids) - {deleted}
+    assert rows(db, f"SELECT title FROM articles WHERE pmid = '{revised}'")[0][0].startswith("REVISED ")
+    assert rows(db, "SELECT pmid FROM deleted_pmids") == [(deleted,)]
+
+
+def test_a_rerun_changes_nothing_and_a_url_loads_like_a_file(tmp_path: Path, served_baseline: str) -> None:
+    db = tmp_path / "u.duckdb"
+    first = run_load_baseline([served_baseline], str(db), workers=1)
+    assert first.ok and first.inserted == len(set(baseline_pmids()))
+    again = run_load_baseline([served_baseline], str(db), workers=1)
+    assert again.inserted == 0 and again.updated == 0 and again.unchanged == first.inserted
+
+
+def test_bad_files_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml.gz"
+    broken.write_bytes(gzip.compress(b"<PubmedArticleSet><PubmedArticle><MedlineCitation>"))
+    db = tmp_path / "bad.duckdb"
+    report = run_load_baseline([str(tmp_path / "missing.xml"), str(broken), str(BASELINE)], str(db), workers=1)
+    assert not report.ok and len(report.failures) == 2
+    assert any("missing.xml: no such file" in f for f in report.failures)
+    assert any("broken.xml.gz" in f and "truncated" in f for f in report.failures)
+    assert report.inserted == len(set(baseline_pmids()))
