@@ -4,69 +4,44 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.ingest import IngestReport, record_source
+from flows.ingest import IngestReport, Parsed, load_parsed, record_source
 from scrapers.errors import ScrapeError
 from scrapers.files import open_stream
 from transforms.article import Article
 from transforms.errors import ParseError
 from transforms.pubmed_xml import Deletion, RecordError, iter_pubmed
-from warehouse.connect import connect
-from warehouse.load import delete_pmids, load_document
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ParsedFile:
-    """One file's records in file order: deletions and revised records apply in the order NLM wrote them."""
-
-    input: str
-    records: list[Article | Deletion] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    content_hash: str = ""
-
-
 @task(name="parse-pubmed-file")
-def parse_pubmed_file(source: str) -> ParsedFile:
-    """Runs in a worker process (or on a Dask cluster): parsing is the CPU-bound half of a baseline load."""
-    parsed = ParsedFile(source)
+def parse_pubmed_file(source: str) -> list[Parsed]:
+    """Runs in a worker process (or on a Dask cluster): parsing is the CPU-bound half of a baseline load.
+
+    The records keep the file's order, so deletions and revised records apply as NLM wrote them.
+    """
+    parsed: list[Parsed] = []
     try:
         with open_stream(source) as stream:
             for record in iter_pubmed(stream, source):
-                if isinstance(record, RecordError):
-                    parsed.failures.append(str(record))
-                else:
-                    parsed.records.append(record)
+                parsed.append(_parsed(source, record))
     except (ScrapeError, ParseError) as exc:
-        parsed.failures.append(str(exc))
+        parsed.append(Parsed(source, error=str(exc)))
     return parsed
 
 
-def load_parsed_file(db: str, parsed: ParsedFile) -> IngestReport:
-    """The single writer: each record in its own transaction, deletions where the file puts them."""
-    report = IngestReport(failures=list(parsed.failures))
-    con = connect(db)
-    try:
-        for record in parsed.records:
-            if isinstance(record, Deletion):
-                report.deleted += delete_pmids(con, list(record.pmids), parsed.input)
-                continue
-            source = record_source(f"{parsed.input}#{record.pmid}.{record.pmid_version or 1}", record)
-            try:
-                result = load_document(con, record, source)
-            except Exception as exc:
-                report.failures.append(f"{parsed.input}: PMID {record.pmid}: not loaded ({exc})")
-                continue
-            setattr(report, result.action, getattr(report, result.action) + 1)
-    finally:
-        con.close()
-    return report
+def _parsed(source: str, record: Article | Deletion | RecordError) -> Parsed:
+    if isinstance(record, Deletion):
+        return Parsed(source, deleted=list(record.pmids))
+    if isinstance(record, RecordError):
+        return Parsed(source, error=str(record))
+    key = f"{source}#{record.pmid}.{record.pmid_version or 1}"
+    return Parsed(source, article=record, source=record_source(key, record))
 
 
 def task_runner(workers: int, dask_address: str | None):
@@ -93,7 +68,7 @@ def load_baseline(files: list[str], db: str) -> IngestReport:
     futures = [parse_pubmed_file.submit(f) for f in files]
     total = IngestReport()
     for source, future in zip(files, futures, strict=True):
-        report = load_parsed_file(db, future.result())
+        report = load_parsed(db, future.result())
         total.add(report)
         if on_file_loaded:
             on_file_loaded(source, report)

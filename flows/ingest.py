@@ -107,7 +107,12 @@ def parse_files(paths: list[str], url: str | None = None) -> list[Parsed]:
 
 @task(name="load-articles")
 def load_articles(db: str, parsed: list[Parsed]) -> IngestReport:
-    """Each document in its own transaction: a failing one leaves nothing behind and the rest load."""
+    return load_parsed(db, parsed)
+
+
+def load_parsed(db: str, parsed: list[Parsed]) -> IngestReport:
+    """Each document in its own transaction, deletions where they stand: a failing one leaves nothing
+    behind and the rest load."""
     report = IngestReport(failures=[p.error for p in parsed if p.error])
     con = connect(db)
     try:
