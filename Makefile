@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: install install-test demo test lint clean
+.PHONY: install install-test demo test lint clean serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,25 @@ test: install-test
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache *.egg-info
+
+# `make serve`: a real Prefect server (schedules need its scheduler) plus `litingest serve`, stopped together.
+# The server runs in its own session so Ctrl-C reaches only `litingest serve`, which pauses the schedules
+# through the still-running server; the trap then stops the server.
+PREFECT_PORT ?= 4200
+SERVE_API := http://127.0.0.1:$(PREFECT_PORT)/api
+SETSID_EXEC := import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])
+
+serve: install
+	@mkdir -p "$(PREFECT_HOME)"; \
+	$(BIN)/python -c '$(SETSID_EXEC)' $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) \
+		>"$(PREFECT_HOME)/server.log" 2>&1 & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null; echo "Prefect server stopped."' EXIT; \
+	trap 'exit 130' INT TERM; \
+	echo "Starting the Prefect server on $(SERVE_API) (log: $(PREFECT_HOME)/server.log)..."; \
+	tries=0; until curl -fs $(SERVE_API)/health >/dev/null 2>&1; do \
+		kill -0 $$server 2>/dev/null || { echo "The Prefect server exited; see $(PREFECT_HOME)/server.log" >&2; exit 1; }; \
+		tries=$$((tries + 1)); [ $$tries -le 240 ] || { echo "No answer from the Prefect server in 120 s" >&2; exit 1; }; \
+		sleep 0.5; \
+	done; \
+	echo "Prefect UI: http://127.0.0.1:$(PREFECT_PORT) (Ctrl-C stops both)"; \
+	PREFECT_API_URL=$(SERVE_API) $(BIN)/litingest serve --db $(DB)

@@ -169,7 +169,7 @@ def _quiet_prefect(verbose: bool) -> None:
 @click.option("--db", default=None, help=DB_HELP)
 @click.pass_context
 def serve(ctx: click.Context, db: str | None) -> None:
-    """Serve `nightly` (cron from the config, UTC) and `backfill` (on demand) on the Prefect server at PREFECT_API_URL."""
+    """Serve `nightly` (cron from the config, UTC) and `backfill` (on demand) via the server at PREFECT_API_URL."""
     from flows.serve import NoPrefectServer, serve_deployments
 
     settings = load_settings(ctx.obj["config"], db=db)
