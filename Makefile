@@ -46,6 +46,7 @@ clean:
 PREFECT_PORT ?= 4200
 SERVE_API := http://127.0.0.1:$(PREFECT_PORT)/api
 SETSID_EXEC := import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])
+HEALTH_CHECK := import urllib.request; urllib.request.urlopen('$(SERVE_API)/health', timeout=2)
 
 serve: install
 	@mkdir -p "$(PREFECT_HOME)"; \
@@ -54,7 +55,7 @@ serve: install
 	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null; echo "Prefect server stopped."' EXIT; \
 	trap 'exit 130' INT TERM; \
 	echo "Starting the Prefect server on $(SERVE_API) (log: $(PREFECT_HOME)/server.log)..."; \
-	tries=0; until curl -fs $(SERVE_API)/health >/dev/null 2>&1; do \
+	tries=0; until $(BIN)/python -c "$(HEALTH_CHECK)" 2>/dev/null; do \
 		kill -0 $$server 2>/dev/null || { echo "The Prefect server exited; see $(PREFECT_HOME)/server.log" >&2; exit 1; }; \
 		tries=$$((tries + 1)); [ $$tries -le 240 ] || { echo "No answer from the Prefect server in 120 s" >&2; exit 1; }; \
 		sleep 0.5; \
