@@ -9,12 +9,11 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.ingest import IngestReport, Parsed, load_parsed, record_source
+from flows.ingest import IngestReport, Parsed, load_parsed, parsed_record
 from scrapers.errors import ScrapeError
 from scrapers.files import open_stream
-from transforms.article import Article
 from transforms.errors import ParseError
-from transforms.pubmed_xml import Deletion, RecordError, iter_pubmed
+from transforms.pubmed_xml import iter_pubmed
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +28,10 @@ def parse_pubmed_file(source: str) -> list[Parsed]:
     try:
         with open_stream(source) as stream:
             for record in iter_pubmed(stream, source):
-                parsed.append(_parsed(source, record))
+                parsed.append(parsed_record(source, f"{source}#", record))
     except (ScrapeError, ParseError) as exc:
         parsed.append(Parsed(source, error=str(exc)))
     return parsed
-
-
-def _parsed(source: str, record: Article | Deletion | RecordError) -> Parsed:
-    if isinstance(record, Deletion):
-        return Parsed(source, deleted=list(record.pmids))
-    if isinstance(record, RecordError):
-        return Parsed(source, error=str(record))
-    key = f"{source}#{record.pmid}.{record.pmid_version or 1}"
-    return Parsed(source, article=record, source=record_source(key, record))
 
 
 def task_runner(workers: int, dask_address: str | None):

@@ -15,13 +15,17 @@ from transforms.article import Article
 from transforms.errors import ParseError
 from transforms.pipeline import PARSER_VERSION, parse_records
 from transforms.pubmed_xml import Deletion, RecordError
+from warehouse.bulk import load_batch_or_isolate
 from warehouse.connect import connect
-from warehouse.load import SourceRecord, delete_pmids, load_document
+from warehouse.load import SourceRecord, delete_pmids
 
 log = logging.getLogger(__name__)
 # Files per parse/load task pair: large enough to keep Prefect's per-task cost small, small
 # enough that a folder of thousands of pages never sits in memory at once.
 BATCH_FILES = 200
+# Records per load transaction: large enough for set-based SQL to pay off (bench/pubmed_xml.py), small
+# enough that a failed batch retried record by record stays quick.
+LOAD_BATCH = 5_000
 
 
 @dataclass
@@ -61,6 +65,15 @@ def record_source(key: str, record: Article) -> SourceRecord:
     its hash is the parse's, so a rerun that parses the same record finds it unchanged."""
     digest = hashlib.sha256(record.to_json().encode()).hexdigest()
     return SourceRecord(input=key, content_hash=digest, size_bytes=0, parser=f"litingest/{PARSER_VERSION}")
+
+
+def parsed_record(label: str, key: str, record: Article | Deletion | RecordError) -> Parsed:
+    """A record of a PubMed XML file or EFetch answer; `key` names its source row (`PMID.VERSION` is added)."""
+    if isinstance(record, Deletion):
+        return Parsed(label, deleted=list(record.pmids))
+    if isinstance(record, RecordError):
+        return Parsed(label, error=str(record))
+    return Parsed(label, article=record, source=record_source(f"{key}{record.pmid}.{record.pmid_version or 1}", record))
 
 
 def parse_raw(raw: RawDocument) -> list[Parsed]:
@@ -111,26 +124,41 @@ def load_articles(db: str, parsed: list[Parsed]) -> IngestReport:
 
 
 def load_parsed(db: str, parsed: list[Parsed]) -> IngestReport:
-    """Each document in its own transaction, deletions where they stand: a failing one leaves nothing
-    behind and the rest load."""
-    report = IngestReport(failures=[p.error for p in parsed if p.error])
+    """Records in batches of one transaction each (Arrow staging, set-based SQL), deletions where they stand.
+
+    A batch that fails is loaded record by record, so a bad record is reported by name and the rest load.
+    """
     con = connect(db)
     try:
-        for p in parsed:
-            if p.deleted:
-                report.deleted += delete_pmids(con, p.deleted, p.input)
-                continue
-            if p.article is None or p.source is None:
-                continue
-            try:
-                result = load_document(con, p.article, p.source)
-            except Exception as exc:
-                report.failures.append(f"{p.input}: not loaded ({type(exc).__name__}: {exc})")
-                continue
-            setattr(report, result.action, getattr(report, result.action) + 1)
+        return load_parsed_into(con, parsed)
     finally:
         con.close()
+
+
+def load_parsed_into(con, parsed: list[Parsed]) -> IngestReport:
+    report = IngestReport(failures=[p.error for p in parsed if p.error])
+    batch: list[tuple[Article, SourceRecord]] = []
+    for p in parsed:
+        if p.deleted:
+            _flush(con, batch, report)
+            report.deleted += delete_pmids(con, p.deleted, p.input)
+        elif p.article is not None and p.source is not None:
+            batch.append((p.article, p.source))
+            if len(batch) >= LOAD_BATCH:
+                _flush(con, batch, report)
+    _flush(con, batch, report)
     return report
+
+
+def _flush(con, batch: list[tuple[Article, SourceRecord]], report: IngestReport) -> None:
+    if not batch:
+        return
+    result, errors = load_batch_or_isolate(con, batch)
+    report.inserted += result.inserted
+    report.updated += result.updated
+    report.unchanged += result.unchanged
+    report.failures += [f"{name}: not loaded ({type(exc).__name__}: {exc})" for name, exc in errors]
+    batch.clear()
 
 
 @flow(name="ingest_files")

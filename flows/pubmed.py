@@ -9,17 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.ingest import record_source
+from flows.ingest import load_parsed_into, parsed_record
 from flows.settings import Settings, load_settings
 from scrapers.entrez import EntrezClient
 from scrapers.errors import ScrapeError
 from transforms.article import Article
 from transforms.errors import ParseError
 from transforms.pipeline import parse_records
-from transforms.pubmed_xml import Deletion, RecordError
+from transforms.pubmed_xml import Deletion
 from warehouse import state
 from warehouse.connect import connect
-from warehouse.load import delete_pmids, load_document
 
 log = logging.getLogger(__name__)
 CHUNKS = ("month", "week", "day")
@@ -114,35 +113,17 @@ def _load_one_window(client: EntrezClient, con, term: str, start: date, end: dat
         except ParseError as exc:
             report.failures.append(str(exc))
             continue
-        for record in records:
-            _load_record(con, record, report, seen)
+        seen.update(r.pmid for r in records if not isinstance(r, Deletion) and r.pmid)
+        report.fetched += sum(isinstance(r, Article) for r in records)
+        loaded = load_parsed_into(con, [parsed_record(name, "pubmed:", r) for r in records])
+        report.loaded += loaded.inserted + loaded.updated + loaded.unchanged
+        report.unchanged += loaded.unchanged
+        report.deleted += loaded.deleted
+        report.failures.extend(loaded.failures)
     report.missing = sorted(listed - seen, key=int)
     return report
 
 
-def _load_record(con, record: Article | Deletion | RecordError, report: WindowReport, seen: set[str]) -> None:
-    if isinstance(record, Deletion):
-        report.deleted += delete_pmids(con, list(record.pmids), "efetch")
-        return
-    if isinstance(record, RecordError):
-        report.failures.append(str(record))
-        if record.pmid:
-            seen.add(record.pmid)
-        return
-    report.fetched += 1
-    seen.add(record.pmid or "")
-    source = record_source(f"pubmed:{record.pmid}.{record.pmid_version or 1}", record)
-    try:
-        result = load_document(con, record, source)
-    except Exception as exc:
-        report.failures.append(f"PMID {record.pmid}: not loaded ({type(exc).__name__}: {exc})")
-        return
-    report.loaded += 1
-    report.unchanged += result.action == "unchanged"
-
-
-# One Prefect retry covers what the HTTP layer does not (a lock, a crash mid-chunk); HTTP failures are
-# retried inside the client, from one budget, so the two layers do not multiply.
 @task(name="backfill-chunk", retries=1, retry_delay_seconds=2)
 def backfill_chunk(settings: Settings, term: str, start: date, end: date, datetype: str) -> WindowReport:
     report = load_window(make_client(settings), settings.db, term, start, end, datetype)
