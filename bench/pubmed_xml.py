@@ -1,11 +1,4 @@
-"""Measures PubMed XML parse and bulk-load speed against a bare lxml walk of the same file, to size a baseline load.
-
-Usage: .venv/bin/python bench/pubmed_xml.py [--records N] [--keep] [--subset N] [--profile N]
-
-Builds an EFetch file of N records by repeating the real records of the shared corpus's PubmedArticleSet files
-with fresh PMIDs (the PMID and the ArticleId pubmed values rewritten). The DOIs get a suffix per copy as well:
-otherwise every copy would attach to the first one by DOI and the load would measure updates, not a baseline.
-"""
+"""Measures PubMed XML parse and bulk-load speed against a bare lxml walk of the same file, to size a baseline load."""
 
 from __future__ import annotations
 
@@ -38,6 +31,9 @@ from warehouse.load import SourceRecord, load_documents
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = (REPO / ".." / "shared" / "corpus" / "pubmed").resolve()
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
+# The built file repeats the corpus's PubmedArticleSet records with fresh PMIDs (PMID and ArticleId pubmed). The DOIs
+# get a suffix per copy too: otherwise every copy would attach to the first by DOI, and the load would measure
+# updates, not a baseline.
 PMID_MARK, DOI_MARK = b"BENCHPMID", b"BENCHDOI"
 FIRST_PMID = 90_000_000  # above today's PMIDs, so no copy meets a real one
 BATCH = 5_000

@@ -1,10 +1,4 @@
-"""Loads a whole batch of `Article` records in one transaction through Arrow staging tables, for bulk PubMed files.
-
-`load_document` (warehouse/load.py) is the contract: the batch ends in the state that loading its records one by
-one, in order, would leave. The decisions (unchanged, update in place, attach by PMID or DOI, keep the later PMID
-version, new id) are taken in memory against the rows the batch can touch, read once; the writes are then a few
-set-based statements per table (`INSERT ... BY NAME SELECT` from registered Arrow tables, `UPDATE ... FROM`).
-"""
+"""Loads thousands of `Article` records per transaction through Arrow staging tables, so bulk PubMed files load fast."""
 
 from __future__ import annotations
 
@@ -51,7 +45,12 @@ class BatchResult:
 
 
 def load_batch(con: DuckDBPyConnection, items: Sequence[Item]) -> BatchResult:
-    """Load `items` in one transaction, as `load_document` would one by one; on any error nothing remains."""
+    """Load `items` in one transaction, leaving what `load_document` one by one in order would; on error, nothing.
+
+    The decisions (unchanged, update in place, attach by PMID or DOI, keep the later PMID version, new id) are
+    taken in memory against the rows the batch can touch, read once; the writes are then one or two set-based
+    statements per table (`INSERT ... BY NAME SELECT` from registered Arrow tables, `UPDATE ... FROM`).
+    """
     if not items:
         return BatchResult()
     with paused_gc(), transaction(con):

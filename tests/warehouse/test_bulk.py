@@ -114,8 +114,11 @@ def test_a_mixed_batch_leaves_what_one_by_one_loading_leaves(
     for connection in (con, twin):
         one_by_one(connection, preloaded)
     expected = one_by_one(twin, batch)
+    created = con.execute("SELECT article_id, created_at FROM articles ORDER BY 1").fetchall()
     result = load_batch(con, batch)
     assert snapshot(con) == snapshot(twin)
+    assert con.execute("SELECT article_id, created_at FROM articles WHERE article_id <= ? ORDER BY 1",
+                       [len(created)]).fetchall() == created  # updated in place: created_at kept
     groups, twin_groups = article_groups(con), article_groups(twin)
     assert [groups[i] for i in result.article_ids] == [twin_groups[i] for i, _ in expected]
     assert (result.inserted, result.updated, result.unchanged) == tuple(
