@@ -89,22 +89,14 @@ def parse_raw(raw: RawDocument) -> list[Parsed]:
     except Exception as exc:  # a parser bug must not stop the other documents
         log.exception("unexpected error parsing %s", raw.input)
         return [Parsed(raw.input, error=f"{raw.input}: parser failed ({type(exc).__name__}: {exc})")]
-    return [_parsed(raw, record, many=len(records) > 1 or _is_xml(record)) for record in records]
+    return [_page(raw, r) if isinstance(r, Article) and r.source_kind != "pubmed_xml"
+            else parsed_record(raw.input, f"{raw.input}#", r) for r in records]
 
 
-def _is_xml(record: Article | Deletion | RecordError) -> bool:
-    return not isinstance(record, Article) or record.source_kind == "pubmed_xml"
-
-
-def _parsed(raw: RawDocument, record: Article | Deletion | RecordError, many: bool) -> Parsed:
-    if isinstance(record, Deletion):
-        return Parsed(raw.input, deleted=list(record.pmids))
-    if isinstance(record, RecordError):
-        return Parsed(raw.input, error=str(record))
-    key = f"{raw.input}#{record.pmid}.{record.pmid_version or 1}" if many else raw.input
-    source = SourceRecord(input=key, content_hash=raw.sha256, size_bytes=raw.size,
+def _page(raw: RawDocument, article: Article) -> Parsed:
+    source = SourceRecord(input=raw.input, content_hash=raw.sha256, size_bytes=raw.size,
                           parser=f"litingest/{PARSER_VERSION}")
-    return Parsed(raw.input, article=record, source=source)
+    return Parsed(raw.input, article=article, source=source)
 
 
 @task(name="parse-files")

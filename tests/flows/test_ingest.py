@@ -121,3 +121,13 @@ def test_cli_parse_prints_one_json_line_per_document() -> None:
     assert [x["input"] for x in lines] == paths
     for record, spec_path in zip(lines, SPECS, strict=True):
         assert check(record, load(spec_path)) == []
+
+
+def test_pubmed_xml_file_ingests_one_source_per_record_and_reruns_unchanged(tmp_path: Path) -> None:
+    xml = SHARED / "corpus" / "pubmed" / "efetch_4rec_2024.xml.gz"
+    db = tmp_path / "x.duckdb"
+    first = ingest_files([str(xml)], str(db))
+    assert (first.inserted, first.failures) == (4, [])
+    assert all(r["input"].startswith(f"{xml}#") for r in sql(db, "SELECT input FROM sources"))
+    again = ingest_files([str(xml)], str(db))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
