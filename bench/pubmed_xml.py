@@ -6,13 +6,12 @@ import argparse
 import cProfile
 import gzip
 import hashlib
+import multiprocessing
 import os
 import pstats
-import queue
 import resource
 import shutil
 import tempfile
-import threading
 import time
 import tracemalloc
 from collections import defaultdict
@@ -22,9 +21,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from flows.baseline import _parsed
+from flows.ingest import LOAD_BATCH, IngestReport, Parsed, load_parsed_into
+from flows.spool import read_spool, write_spool
 from transforms.article import Article
-from transforms.pubmed_xml import PARSER, iter_pubmed
-from warehouse.bulk import load_batch, load_batch_or_isolate, paused_gc
+from transforms.pubmed_xml import iter_pubmed
+from warehouse.bulk import load_batch, paused_gc
 from warehouse.connect import connect
 from warehouse.load import SourceRecord, load_documents
 
@@ -36,12 +38,14 @@ RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
 # updates, not a baseline.
 PMID_MARK, DOI_MARK = b"BENCHPMID", b"BENCHDOI"
 FIRST_PMID = 90_000_000  # above today's PMIDs, so no copy meets a real one
-BATCH = 5_000
+BATCH = LOAD_BATCH
 BASELINE_FILES, BASELINE_PER_FILE, PARSE_WORKERS = 1_300, 30_000, 2
+ONE_HOUR = 3600.0
 HEADER = (b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN"'
           b' "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n')
 FOOTER = b"</PubmedArticleSet>\n"
 Item = tuple[Article, SourceRecord]
+Settings = list[str]
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
@@ -129,100 +133,83 @@ def parse_only(path: Path, limit: int | None = None) -> int:
     return n
 
 
-def batches(path: Path, source: tuple[int, str], limit: int | None = None) -> Iterator[list[Item]]:
-    """The file's articles with their sources, BATCH at a time (the first `limit` only, if given)."""
-    batch: list[Item] = []
-    seen = 0
-    with open(path, "rb") as f:
-        for record in iter_pubmed(f, path.name):
-            if not isinstance(record, Article):
-                continue
-            batch.append((record, _source(path, record, source)))
-            seen += 1
-            if len(batch) == BATCH or seen == limit:
-                yield batch
-                batch = []
-                if seen == limit:
-                    return
+def parsed_batches(path: Path, limit: int | None = None) -> Iterator[list[Parsed]]:
+    """The file's records as load-baseline's workers make them (`flows.baseline._parsed`), BATCH at a time."""
+    batch: list[Parsed] = []
+    for seen, parsed in enumerate(_parsed(str(path)), 1):
+        batch.append(parsed)
+        if len(batch) == BATCH or seen == limit:
+            yield batch
+            batch = []
+            if seen == limit:
+                return
     if batch:
         yield batch
 
 
-class Loader:
-    """`load_batch_or_isolate` on one connection, counting records loaded and seconds spent loading."""
+def parse_records(path: Path) -> int:
+    """(b') (b) plus what a worker adds: each record's source row and content hash (`parsed_record`)."""
+    with paused_gc():
+        return sum(p.article is not None for batch in parsed_batches(path) for p in batch)
 
-    def __init__(self, db: Path, settings: list[str]) -> None:
+
+class Writer:
+    """`load_parsed_into` on one connection, as load-baseline's writer runs it, timing its own share."""
+
+    def __init__(self, db: Path, settings: Settings) -> None:
         self.con = connect(db)
         for setting in settings:
             self.con.execute(setting)
-        self.loaded, self.seconds = 0, 0.0
+        self.report, self.seconds = IngestReport(), 0.0
 
-    def __call__(self, batch: list[Item]) -> None:
+    def __call__(self, batch: list[Parsed]) -> None:
         start = time.perf_counter()
-        result, errors = load_batch_or_isolate(self.con, batch)
+        self.report.add(load_parsed_into(self.con, batch))
         self.seconds += time.perf_counter() - start
-        self.loaded += len(result.article_ids)
-        for input_, exc in errors:
-            print(f"  not loaded: {input_}: {exc}")
 
     def close(self) -> tuple[int, float]:
         self.con.close()
-        return self.loaded, self.seconds
+        for failure in self.report.failures[:5]:
+            print(f"  not loaded: {failure}")
+        return self.report.inserted + self.report.updated + self.report.unchanged, self.seconds
 
 
-def parse_and_load(path: Path, db: Path, source: tuple[int, str], settings: list[str],
-                   limit: int | None = None) -> tuple[int, float]:
-    """(c) `iter_pubmed`, then `load_batch` every BATCH records; returns records loaded and seconds loading.
+def parse_and_load(path: Path, db: Path, settings: Settings, limit: int | None = None) -> tuple[int, float]:
+    """(c) one process: parse BATCH records, load them, and so on (`litingest ingest FILE.xml`)."""
+    writer = Writer(db, settings)
+    try:
+        with paused_gc():
+            for batch in parsed_batches(path, limit):
+                writer(batch)
+    finally:
+        totals = writer.close()
+    return totals
 
-    The loop runs with the cyclic garbage collector paused, as a loader holding batches should (see `paused_gc`).
+
+def parse_and_load_spooled(path: Path, db: Path, settings: Settings, spool: Path) -> tuple[int, float]:
+    """(d) as `load-baseline` runs a file: a worker process parses into the spool, this process loads from it.
+
+    The worker is a plain process with the flow's own pieces (`_parsed`, `write_spool`, `read_spool`), not a
+    Prefect/Dask task, so the figure leaves out the task runner's start-up (seconds, once per run).
     """
-    loader = Loader(db, settings)
+    worker = multiprocessing.get_context("spawn").Process(target=_spool_file, args=(path, spool))
+    worker.start()
+    writer = Writer(db, settings)
     try:
-        with paused_gc():
-            for batch in batches(path, source, limit):
-                loader(batch)
+        for batch in read_spool(spool, finished=lambda: not worker.is_alive()):
+            writer(batch)
     finally:
-        totals = loader.close()
+        worker.join()
+        totals = writer.close()
     return totals
 
 
-def parse_and_load_threaded(path: Path, db: Path, source: tuple[int, str], settings: list[str]) -> tuple[int, float]:
-    """(c') the same with one writer thread: DuckDB releases the GIL, so its share overlaps the parsing."""
-    loader = Loader(db, settings)
-    pending: queue.Queue[list[Item] | None] = queue.Queue(maxsize=1)
-    failure: list[BaseException] = []
-    writer = threading.Thread(target=_write_all, args=(loader, pending, failure))
-    writer.start()
-    try:
-        with paused_gc():
-            for batch in batches(path, source):
-                if failure:
-                    break
-                pending.put(batch)
-    finally:
-        pending.put(None)
-        writer.join()
-        totals = loader.close()
-    if failure:
-        raise failure[0]
-    return totals
+def _spool_file(path: Path, spool: Path) -> None:
+    write_spool(_parsed(str(path)), spool, BATCH)
 
 
-def _write_all(loader: Loader, pending: queue.Queue, failure: list[BaseException]) -> None:
-    while (batch := pending.get()) is not None:
-        if not failure:
-            try:
-                loader(batch)
-            except BaseException as exc:
-                failure.append(exc)
-
-
-def _source(path: Path, record: Article, source: tuple[int, str]) -> SourceRecord:
-    return SourceRecord(f"{path.name}#{record.pmid}.{record.pmid_version or 1}", source[1], source[0], PARSER)
-
-
-def first_items(path: Path, n: int, source: tuple[int, str]) -> list[Item]:
-    return [item for batch in batches(path, source, n) for item in batch]
+def first_items(path: Path, n: int) -> list[Item]:
+    return [(p.article, p.source) for batch in parsed_batches(path, n) for p in batch if p.article]
 
 
 # ---------------------------------------------------------------- measuring
@@ -250,9 +237,9 @@ def traced_parse_peak(path: Path, limit: int) -> float:
         tracemalloc.stop()
 
 
-def compare_loaders(path: Path, tmp: Path, n: int, source: tuple[int, str]) -> tuple[Stage, Stage]:
+def compare_loaders(path: Path, tmp: Path, n: int) -> tuple[Stage, Stage]:
     """Load only, the same `n` parsed records: one transaction per document against one batch."""
-    items = first_items(path, n, source)
+    items = first_items(path, n)
     con = connect(tmp / "one_by_one.duckdb")
     try:
         one, _ = timed("    load_document, one by one", lambda: len(load_documents(con, items).results))
@@ -266,10 +253,10 @@ def compare_loaders(path: Path, tmp: Path, n: int, source: tuple[int, str]) -> t
     return one, bulk
 
 
-def profile(path: Path, tmp: Path, limit: int, source: tuple[int, str], settings: list[str]) -> None:
+def profile(path: Path, tmp: Path, limit: int, settings: Settings) -> None:
     """cProfile of parse + load over `limit` records: the time share of each module and the top functions."""
     profiler = cProfile.Profile()
-    profiler.runcall(parse_and_load, path, tmp / "profile.duckdb", source, settings, limit)
+    profiler.runcall(parse_and_load, path, tmp / "profile.duckdb", settings, limit)
     stats = pstats.Stats(profiler)
     total = sum(row[2] for row in stats.stats.values())
     by_module: dict[str, float] = defaultdict(float)
@@ -300,24 +287,33 @@ def print_table(stages: list[Stage | None], bare: Stage) -> None:
         print(f"{s.name:36} {s.records:>8,} {s.seconds:>8.1f} {s.rate:>7,.0f} {ratio:>7} {s.rss_mb:>6,.0f} MB")
 
 
-def print_summary(bare: Stage, parse: Stage, full: Stage, threaded: Stage, per_doc: tuple[Stage, Stage],
+def print_summary(bare: Stage, parse: Stage, full: Stage, spooled: Stage, per_doc: tuple[Stage, Stage],
                   traced: tuple[int, float]) -> None:
     one, bulk = per_doc
     print(f"ratios: (b)/(a) = {parse.rate / bare.rate:.2f}, (c)/(a) = {full.rate / bare.rate:.2f}, "
-          f"(c')/(a) = {threaded.rate / bare.rate:.2f} (target (c)/(a) >= 0.40)")
+          f"(d)/(a) = {spooled.rate / bare.rate:.2f} (target >= 0.40)")
     print(f"load_batch vs load_document on {one.records:,} records: x{one.seconds / bulk.seconds:.0f} faster")
-    print(f"memory: peak RSS {rss_mb():,.0f} MB (target < 1,024); tracemalloc peak parsing {traced[0]:,} records: "
-          f"{traced[1]:.1f} MB")
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"memory: peak RSS {rss_mb():,.0f} MB here, {worker_mb:,.0f} MB in the parsing worker of (d) "
+          f"(target < 1,024 each); tracemalloc peak parsing {traced[0]:,} records: {traced[1]:.1f} MB")
 
 
-def print_projection(parse: Stage, load_seconds: float) -> None:
+def print_projection(worker: Stage, load_seconds: float, records: int) -> None:
+    """A full baseline with `load-baseline`: W parsing workers and one writer share the machine's cores."""
     total = BASELINE_FILES * BASELINE_PER_FILE
-    per_parse, per_load = parse.seconds / parse.records, load_seconds / parse.records
-    seconds = max(per_parse / PARSE_WORKERS, per_load) * total
-    print(f"baseline projection = max(parse s/rec / {PARSE_WORKERS} workers, load s/rec) x {BASELINE_FILES:,} files "
-          f"x {BASELINE_PER_FILE:,} records\n  = max({per_parse * 1e6:.0f} us / {PARSE_WORKERS}, "
-          f"{per_load * 1e6:.0f} us) x {total:,} = {seconds / 3600:.1f} h "
-          f"(needs {PARSE_WORKERS + 1} cores; this machine has {os.cpu_count()})")
+    p, w = worker.seconds / worker.records, load_seconds / records  # CPU seconds a record, worker and writer
+    cores = os.cpu_count() or 1
+    rate = min(PARSE_WORKERS / p, 1 / w, cores / (p + w))
+    print(f"baseline projection ({BASELINE_FILES:,} files x {BASELINE_PER_FILE:,} records, {PARSE_WORKERS} workers, "
+          f"{cores} cores): worker {p * 1e6:.0f} us/record, writer {w * 1e6:.0f} us/record\n"
+          f"  rate = min({PARSE_WORKERS} / worker, 1 / writer, {cores} cores / (worker + writer)) = {rate:,.0f} "
+          f"records/s -> {total / rate / 3600:.1f} h")
+    needed = total / ONE_HOUR
+    if 1 / w < needed:
+        print(f"  under one hour needs {needed:,.0f} records/s: more than one writer can load ({1 / w:,.0f}/s)")
+    else:
+        print(f"  under one hour needs {needed:,.0f} records/s: {needed * p:.1f} workers' worth of parsing plus the "
+              f"writer, about {needed * (p + w):.1f} cores of this speed")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -343,23 +339,24 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     path = tmp / "efetch_bench.xml"
     settings = [f"SET checkpoint_threshold = '{args.checkpoint_threshold}'"] if args.checkpoint_threshold else []
     start = time.perf_counter()
-    source = build_file(path, args.records)
-    print(f"built {path.name}: {args.records:,} records, {source[0] / 2**20:,.0f} MB, "
-          f"{time.perf_counter() - start:.1f} s; DuckDB {settings or 'default settings'}")
+    size, _ = build_file(path, args.records)
+    print(f"built {path.name}: {args.records:,} records, {size / 2**20:,.0f} MB, "
+          f"{time.perf_counter() - start:.1f} s; DuckDB {settings or 'writer settings of warehouse.connect'}")
     bare, _ = timed("(a) bare lxml iterparse", bare_walk, path)
     parse, _ = timed("(b) parse (iter_pubmed)", parse_only, path)
+    worker, _ = timed("(b') (b) + source rows (worker)", parse_records, path)
     traced = min(args.trace_records, parse.records), traced_parse_peak(path, args.trace_records)
-    full, (_, load_seconds) = timed(f"(c) parse + load_batch x{BATCH:,}", parse_and_load, path,
-                                    tmp / "bench.duckdb", source, settings)
-    load = Stage("    of which in load_batch", full.records, load_seconds, full.rss_mb)
-    threaded, _ = timed("(c') (c) with one writer thread", parse_and_load_threaded, path, tmp / "threaded.duckdb",
-                        source, settings)
-    per_doc = compare_loaders(path, tmp, args.subset, source)
-    print_table([bare, parse, full, load, threaded, None, *per_doc], bare)
-    print_summary(bare, parse, full, threaded, per_doc, traced)
-    print_projection(parse, load_seconds)
+    full, (_, load_seconds) = timed(f"(c) parse + load x{BATCH:,}, 1 process", parse_and_load, path,
+                                    tmp / "bench.duckdb", settings)
+    load = Stage("    of which loading", full.records, load_seconds, full.rss_mb)
+    spooled, _ = timed("(d) worker parses, this loads", parse_and_load_spooled, path, tmp / "spooled.duckdb",
+                       settings, tmp / "spool")
+    per_doc = compare_loaders(path, tmp, args.subset)
+    print_table([bare, parse, worker, full, load, spooled, None, *per_doc], bare)
+    print_summary(bare, parse, full, spooled, per_doc, traced)
+    print_projection(worker, load_seconds, full.records)
     if args.profile:
-        profile(path, tmp, args.profile, source, settings)
+        profile(path, tmp, args.profile, settings)
 
 
 if __name__ == "__main__":

@@ -3,35 +3,47 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.ingest import IngestReport, Parsed, load_parsed, parsed_record
+from flows.ingest import LOAD_BATCH, IngestReport, Parsed, load_parsed_into, parsed_record
+from flows.spool import is_complete, read_spool, write_spool
 from scrapers.errors import ScrapeError
 from scrapers.files import open_stream
 from transforms.errors import ParseError
 from transforms.pubmed_xml import iter_pubmed
+from warehouse.connect import connect
 
 log = logging.getLogger(__name__)
 
 
 @task(name="parse-pubmed-file")
-def parse_pubmed_file(source: str) -> list[Parsed]:
+def parse_pubmed_file(source: str, spool: str | None = None) -> list[Parsed] | int:
     """Runs in a worker process (or on a Dask cluster): parsing is the CPU-bound half of a baseline load.
 
+    With `spool` (a folder the writer reads), the records go there a batch at a time as they are parsed and the
+    number of batches is returned; without (a remote cluster shares no folder with the writer), the list.
     The records keep the file's order, so deletions and revised records apply as NLM wrote them.
     """
-    parsed: list[Parsed] = []
+    records = _parsed(source)
+    if spool is None:
+        return list(records)
+    return write_spool(records, spool, LOAD_BATCH)
+
+
+def _parsed(source: str) -> Iterator[Parsed]:
     try:
         with open_stream(source) as stream:
             for record in iter_pubmed(stream, source):
-                parsed.append(parsed_record(source, f"{source}#", record))
+                yield parsed_record(source, f"{source}#", record)
     except (ScrapeError, ParseError) as exc:
-        parsed.append(Parsed(source, error=str(exc)))
-    return parsed
+        yield Parsed(source, error=str(exc))
 
 
 def task_runner(workers: int, dask_address: str | None):
@@ -53,20 +65,51 @@ on_file_loaded: Callable[[str, IngestReport], None] | None = None
 
 
 @flow(name="load_baseline")
-def load_baseline(files: list[str], db: str) -> IngestReport:
-    """Parse every file in parallel; load them in the order given, so an update's changes apply in order."""
-    futures = [parse_pubmed_file.submit(f) for f in files]
-    total = IngestReport()
-    for source, future in zip(files, futures, strict=True):
-        report = load_parsed(db, future.result())
-        total.add(report)
-        if on_file_loaded:
-            on_file_loaded(source, report)
+def load_baseline(files: list[str], db: str, spool: bool = True) -> IngestReport:
+    """Parse every file in parallel; load them in the order given, so an update's changes apply in order.
+
+    The writer loads a file's batches while its worker is still parsing it (see flows/spool.py), one
+    transaction per batch; a worker that dies is reported for its file and the other files go on.
+    """
+    root = Path(tempfile.mkdtemp(prefix=".litingest-spool-", dir=Path(db).resolve().parent)) if spool else None
+    try:
+        folders = [str(root / f"{i:05d}") if root else None for i in range(len(files))]
+        futures = [parse_pubmed_file.submit(f, folder) for f, folder in zip(files, folders, strict=True)]
+        total = IngestReport()
+        con = connect(db)
+        try:
+            for source, future, folder in zip(files, futures, folders, strict=True):
+                report = _load_file(con, source, future, folder)
+                total.add(report)
+                if on_file_loaded:
+                    on_file_loaded(source, report)
+        finally:
+            con.close()
+    finally:
+        if root:
+            shutil.rmtree(root, ignore_errors=True)
     create_markdown_artifact(
         f"# Baseline load\n\n{len(files)} files: {total.summary()}\n"
         + "".join(f"\n- {f}" for f in total.failures[:200]), key="baseline-report")
     return total
 
 
+def _load_file(con, source: str, future, folder: str | None) -> IngestReport:
+    report = IngestReport()
+    try:
+        if folder is None:
+            return load_parsed_into(con, future.result())
+        for batch in read_spool(folder, finished=lambda: future.wrapped_future.done()):
+            report.add(load_parsed_into(con, batch))
+        if not is_complete(folder):
+            future.result()  # raises the worker's error
+            raise RuntimeError("the parsing worker ended without finishing the file")
+    except Exception as exc:
+        log.warning("baseline file %s failed", source, exc_info=True)
+        report.failures.append(f"{source}: not loaded completely ({type(exc).__name__}: {exc}); "
+                               "rerun the file to finish it")
+    return report
+
+
 def run_load_baseline(files: list[str], db: str, workers: int = 2, dask_address: str | None = None) -> IngestReport:
-    return load_baseline.with_options(task_runner=task_runner(workers, dask_address))(files, db)
+    return load_baseline.with_options(task_runner=task_runner(workers, dask_address))(files, db, not dask_address)

@@ -71,6 +71,59 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], db: str | None, url: str 
     sys.exit(0 if report.ok else 1)
 
 
+@main.command("fetch")
+@click.argument("urls", nargs=-1)
+@click.option("--from-file", "from_file", type=click.File("r"), default=None,
+              help="URLs or DOIs one a line ('-' for stdin; lines starting with # skipped).")
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--doi-resolver", default=None, help="Where DOIs are resolved (default https://doi.org/).")
+@click.option("--rate", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+              help="Requests a second per host.")
+@click.option("--per-host", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Requests in flight per host.")
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Fetching threads.")
+@click.pass_context
+def fetch_urls(ctx: click.Context, urls: tuple[str, ...], from_file, db: str | None, doi_resolver: str | None,
+               rate: float, per_host: int, workers: int) -> None:
+    """Run the `ingest_urls` flow: fetch article pages and DOIs politely, keep them raw beside the database
+    (DB.raw/), parse and load them."""
+    from flows.fetch import read_url_list
+
+    settings = load_settings(ctx.obj["config"], db=db)
+    targets = list(urls) + (read_url_list(from_file) if from_file else [])
+    if not targets:
+        _error("no URLs given: pass them as arguments or with --from-file")
+        sys.exit(2)
+    if not settings.email:
+        click.echo("warning: no contact address for the User-Agent: set email in litingest.toml or LITINGEST_EMAIL",
+                   err=True)
+    _quiet_prefect(ctx.obj["verbose"])
+    from flows.fetch import DOI_RESOLVER, ingest_urls
+
+    report = ingest_urls(targets, settings.db, email=settings.email, doi_resolver=doi_resolver or DOI_RESOLVER,
+                         rate=rate, per_host=per_host, workers=workers)
+    for failure in report.failures:
+        _error(failure)
+    click.echo(f"{settings.db}: {report.summary()}")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("reparse")
+@click.option("--db", default=None, help=DB_HELP)
+@click.pass_context
+def reparse_pages(ctx: click.Context, db: str | None) -> None:
+    """Rebuild every fetched article from the raw store beside the database (DB.raw/), without the network."""
+    settings = load_settings(ctx.obj["config"], db=db)
+    _quiet_prefect(ctx.obj["verbose"])
+    from flows.fetch import reparse
+
+    report = reparse(settings.db)
+    for failure in report.failures:
+        _error(failure)
+    click.echo(f"{settings.db}: {report.summary()}")
+    sys.exit(0 if report.ok else 1)
+
+
 @main.command()
 @click.argument("query")
 @click.option("--db", default=None, help=DB_HELP)
@@ -88,6 +141,51 @@ def sql(ctx: click.Context, query: str, db: str | None, fmt: str) -> None:
         _error(str(exc))
         sys.exit(1)
     click.echo(format_result(columns, rows, fmt))
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Most hits to show.")
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.pass_context
+def search(ctx: click.Context, text: str, limit: int, db: str | None, fmt: str) -> None:
+    """Full-text search (BM25) of titles, abstracts, keywords and MeSH terms, best first; never waits for a load."""
+    from dataclasses import astuple, fields
+
+    from warehouse.errors import WarehouseError
+    from warehouse.query import format_result
+    from warehouse.search import SearchHit
+    from warehouse.search import search as run_search
+
+    settings = load_settings(ctx.obj["config"], db=db)
+    try:
+        hits = run_search(settings.db, text, limit)
+    except (WarehouseError, ValueError) as exc:
+        _error(str(exc))
+        sys.exit(1)
+    click.echo(format_result([f.name for f in fields(SearchHit)], [astuple(h) for h in hits], fmt))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--overwrite", is_flag=True, help="Replace the tables' folders if DIRECTORY already has them.")
+@click.pass_context
+def export(ctx: click.Context, directory: str, fmt: str, db: str | None, overwrite: bool) -> None:
+    """Write each table and view to DIRECTORY/<table>/: Parquet partitioned by pub_year (Hive layout), or CSV."""
+    from warehouse.errors import WarehouseError
+    from warehouse.export import export as run_export
+
+    settings = load_settings(ctx.obj["config"], db=db)
+    try:
+        exported = run_export(settings.db, directory, fmt, overwrite=overwrite)
+    except WarehouseError as exc:
+        _error(str(exc))
+        sys.exit(1)
+    for item in exported:
+        click.echo(f"{item.path}: {item.rows} rows")
 
 
 @main.command()

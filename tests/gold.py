@@ -41,7 +41,7 @@ def _text_values(record: dict[str, Any]) -> list[str]:
             for x in v.values():
                 walk(x)
 
-    walk({k: v for k, v in record.items() if k not in ("input", "parser")})
+    walk({k: v for k, v in record.items() if k not in ("input", "parser", "provenance")})
     return out
 
 

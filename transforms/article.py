@@ -84,6 +84,9 @@ class Article:
     pmid_version: int | None = None
     parser: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # Field name -> the source that filled it (transforms.provenance names them): "citation_meta", "json_ld",
+    # "content", "site:nature", ... Describes the parse, like `parser`; not part of the article's metadata.
+    provenance: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,4 +103,5 @@ class Article:
         values["mesh_terms"] = [MeshTerm(**m) for m in values.get("mesh_terms") or []]
         values["other_abstracts"] = [OtherAbstract(**o) for o in values.get("other_abstracts") or []]
         values["links"] = [ArticleLink(**x) for x in values.get("links") or []]
+        values["provenance"] = dict(values.get("provenance") or {})
         return cls(**values)

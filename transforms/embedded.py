@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import lxml.html
 from lxml import etree
 
+from transforms import provenance
 from transforms.article import Article, Author
 from transforms.normalize import (
     clean_text,
@@ -122,7 +123,9 @@ COLLECTIVE_WORDS = frozenset(
     "initiative alliance council organization organisation foundation federation registry trialists".split()
 )
 
-SOURCE_ORDER = ("citation", "jsonld", "dc", "prism", "og")
+# Sources in order of trust, named as in the record's provenance.
+SOURCE_ORDER = (provenance.CITATION_META, provenance.JSON_LD, provenance.DUBLIN_CORE, provenance.PRISM,
+                provenance.OPENGRAPH)
 LIST_FIELDS = frozenset({"keywords", "publication_types", "authors", "affiliations"})
 
 _META_XPATH = etree.XPath("//meta[@name or @property]")
@@ -490,16 +493,17 @@ def _candidates(page: Page) -> dict[str, dict[str, Any]]:
     meta = MetaTags(page.tree)
     teasers = teasers_of(meta)
     return {
-        "citation": _highwire(meta, teasers),
-        "jsonld": _jsonld(page.tree, teasers),
-        "dc": _dublin_core(meta, teasers),
-        "prism": _finish(fields_from_tags(meta, PRISM), teasers),
-        "og": _finish(fields_from_tags(meta, OPEN_GRAPH), teasers),
+        provenance.CITATION_META: _highwire(meta, teasers),
+        provenance.JSON_LD: _jsonld(page.tree, teasers),
+        provenance.DUBLIN_CORE: _dublin_core(meta, teasers),
+        provenance.PRISM: _finish(fields_from_tags(meta, PRISM), teasers),
+        provenance.OPENGRAPH: _finish(fields_from_tags(meta, OPEN_GRAPH), teasers),
     }
 
 
 def embedded_metadata(page: Page, draft: Article) -> tuple[Article, dict[str, str]]:
-    """Fill empty fields of `draft` (citation_* > JSON-LD > DC > PRISM > OG); say where each came from."""
+    """Fill empty fields of `draft` (citation_* > JSON-LD > DC > PRISM > OG); say where each came from,
+    in the returned dict and in the record's provenance."""
     sources: dict[str, str] = {}
     candidates = _candidates(page)
     for source in SOURCE_ORDER:
@@ -510,4 +514,5 @@ def embedded_metadata(page: Page, draft: Article) -> tuple[Article, dict[str, st
                 continue  # the year goes with the date it was read from
             setattr(draft, name, value)
             sources[name] = source
+            draft.provenance[name] = source
     return draft, sources

@@ -16,4 +16,12 @@ class ParseError(Exception):
 
 
 class NoArticleError(ParseError):
-    """A page that carries no article (bot wall, captcha, stub without an abstract, unknown layout)."""
+    """A page that carries no article (bot wall, captcha, stub without an abstract, unknown layout).
+
+    `status` names the kind of page when its structure shows it (`transforms.pagestatus`: captcha, cookie_wall,
+    paywall, error_page), so a fetch can record `no_article:captcha`; the message stays the same.
+    """
+
+    def __init__(self, name: str, reason: str, stage: str = "extract", status: str | None = None) -> None:
+        super().__init__(name, reason, stage)
+        self.status = status

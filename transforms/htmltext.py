@@ -9,9 +9,9 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from transforms import boilerplate
+from transforms import boilerplate, provenance
 from transforms.article import AbstractSection, Article
-from transforms.embedded import embedded_metadata, is_clearly_abstract
+from transforms.embedded import embedded_metadata, is_clearly_abstract, split_keywords
 from transforms.normalize import abstract_from_sections, clean_text, clean_title, normalize_doi
 from transforms.page import Page
 
@@ -88,6 +88,16 @@ _DOI_HOLDER_XPATH = etree.XPath(
     "//*[contains(translate(@class, 'DOI', 'doi'), 'doi') or contains(translate(@id, 'DOI', 'doi'), 'doi')]"
 )
 _LOGO_RE = re.compile(r"logo|brand", re.I)
+# A field label inside the title heading (arXiv: `<h1><span class="descriptor">Title:</span>...`).
+_TITLE_LABEL_RE = re.compile(r"^title\s*:\s*", re.I)
+_KEYWORD_HOLDER_XPATH = etree.XPath(
+    "//*[contains(translate(@class, 'KWDEYORD', 'kwdeyord'), 'kwd')"
+    " or contains(translate(@class, 'KWDEYORD', 'kwdeyord'), 'keyword')"
+    " or contains(translate(@id, 'KWDEYORD', 'kwdeyord'), 'kwd')"
+    " or contains(translate(@id, 'KWDEYORD', 'kwdeyord'), 'keyword')]"
+)
+_KEYWORD_ATTR_RE = re.compile(r"(?<![a-z])(?:kwds?|key-?words?)(?![a-z])", re.I)
+_TERM_PUNCT = " .,;:\u00b7|"
 _DOI_WORD_RE = re.compile(r"(?<![a-z])doi(?![a-z])", re.I)
 
 
@@ -405,7 +415,7 @@ def h1_title(tree: etree._Element) -> str | None:
     for h1 in _H1_XPATH(tree):
         if _LOGO_RE.search(boilerplate.attribute_words(h1)):
             continue
-        title = clean_title(_one_line(h1))
+        title = clean_title(_TITLE_LABEL_RE.sub("", _one_line(h1)))
         if title and len(title) > 3:
             return title
     return None
@@ -421,6 +431,28 @@ def visible_doi(tree: etree._Element) -> str | None:
     return None
 
 
+def _shown_keywords(tree: etree._Element) -> set[str]:
+    """Case-folded texts of the elements a page marks as keywords (`class="kwd"`, `<a class="keyword">`)."""
+    shown: set[str] = set()
+    for holder in _KEYWORD_HOLDER_XPATH(tree):
+        if not _KEYWORD_ATTR_RE.search(_attribute_words(holder)):
+            continue
+        for el in holder.iter():
+            text = KEYWORDS_RE.sub("", _one_line(el))  # one term per element, or "Keywords: a; b; c"
+            shown.update(t.strip(_TERM_PUNCT).casefold() for t in [text, *split_keywords(text)])
+    return shown
+
+
+def meta_keywords(page: Page) -> list[str]:
+    """`<meta name="keywords">` terms when the page also shows each one as a keyword. On its own the tag
+    often holds the site's words ("PLOS, Open Access, Science", "PubMed, NCBI"), not the article's."""
+    terms = [t for value in page.meta.get("keywords", []) for t in split_keywords(value)]
+    if not terms:
+        return []
+    shown = _shown_keywords(page.tree)
+    return terms if all(t.strip(_TERM_PUNCT).casefold() in shown for t in terms) else []
+
+
 # --- The generic HTML extractor.
 
 
@@ -430,8 +462,18 @@ def _fill_abstract(article: Article, tree: etree._Element) -> None:
         labelled = any(s.label for s in sections)
         article.abstract_sections = sections if labelled else []
         article.abstract = abstract_from_sections(sections)
+        provenance.note(article, "abstract", provenance.CONTENT)
+        provenance.note(article, "abstract_sections", provenance.CONTENT)
     elif article.abstract and not is_clearly_abstract(article.abstract):
         article.abstract = None  # too short to trust as an abstract without a block on the page
+        provenance.note(article, "abstract", provenance.CONTENT)
+
+
+def _fill(article: Article, name: str, value: object, source: str) -> None:
+    """Set an empty field, recording its source."""
+    if value and not getattr(article, name):
+        setattr(article, name, value)
+        provenance.note(article, name, source)
 
 
 def extract_generic_html(page: Page, draft: Article) -> Article:
@@ -441,6 +483,7 @@ def extract_generic_html(page: Page, draft: Article) -> Article:
     tree = boilerplate.strip_boilerplate(page.tree)
     if not had_abstract:
         _fill_abstract(article, tree)
-    article.title = article.title or h1_title(tree)
-    article.doi = article.doi or visible_doi(tree)
+    _fill(article, "title", article.title or h1_title(tree), provenance.CONTENT)
+    _fill(article, "doi", article.doi or visible_doi(tree), provenance.CONTENT)
+    _fill(article, "keywords", article.keywords or meta_keywords(page), provenance.HTML_META)
     return article

@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 
-from transforms import encoding
+from transforms import encoding, pagestatus
 from transforms.article import Article
 from transforms.errors import NoArticleError, ParseError
 from transforms.normalize import finalize
@@ -87,9 +87,13 @@ def parse_bytes(
     page = Page(text=text, kind=kind, name=name, url=url)
     site = choose_site(page)
     draft = Article(site=site.name, source_kind=kind, source_url=url, parser=f"litingest/{PARSER_VERSION}")
-    article = finalize(site.extract(page, draft))
-    if not article.title and not article.abstract:
-        raise NoArticleError(name, f"no article found on this {site.name} {kind} page (no title, no abstract)")
-    if kind == "html" and site.needs_abstract_on_html and not article.abstract:
-        raise NoArticleError(name, f"no abstract on this {site.name} page: a landing, paywall or contents page")
+    try:
+        article = finalize(site.extract(page, draft))
+        if not article.title and not article.abstract:
+            raise NoArticleError(name, f"no article found on this {site.name} {kind} page (no title, no abstract)")
+        if kind == "html" and site.needs_abstract_on_html and not article.abstract:
+            raise NoArticleError(name, f"no abstract on this {site.name} page: a landing, paywall or contents page")
+    except NoArticleError as exc:
+        exc.status = exc.status or pagestatus.classify(page)  # captcha, cookie wall...: for the fetch's record
+        raise
     return article

@@ -12,6 +12,10 @@ from warehouse.migrate import check_schema, migrate
 # Never download or auto-load an extension: everything we use is installed with the package.
 OFFLINE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 LOCK_MESSAGE = "Could not set lock on file"
+# A writer checkpoints when its WAL passes this size, not DuckDB's default 16 MB: a bulk load then rewrites its
+# tables' row groups a few times instead of after every batch (half a load's time; bench/pubmed_xml.py). The WAL
+# is replayed on the next open after a crash, so nothing committed is lost.
+WRITER_SETTINGS = ("SET checkpoint_threshold = '256MB'",)
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -27,6 +31,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             check_schema(con)
         else:
             migrate(con)
+            for setting in WRITER_SETTINGS:
+                con.execute(setting)
     except BaseException:
         con.close()
         raise

@@ -83,3 +83,29 @@ def test_bad_files_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
     assert any("missing.xml: no such file" in f for f in report.failures)
     assert any("broken.xml.gz" in f and "truncated" in f for f in report.failures)
     assert report.inserted == len(set(baseline_pmids()))
+
+
+def test_a_file_whose_worker_fails_midway_is_reported_and_the_next_file_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches go to the writer while the file is parsed: those before the failure are in, the file is named."""
+    from flows import baseline
+
+    real = baseline._parsed
+
+    def dying(source: str):
+        for i, record in enumerate(real(source)):
+            if i == 5 and source.endswith("dies.xml.gz"):
+                raise RuntimeError("worker died")
+            yield record
+
+    dies = tmp_path / "dies.xml.gz"
+    dies.write_bytes(BASELINE.read_bytes())
+    monkeypatch.setattr(baseline, "_parsed", dying)
+    monkeypatch.setattr(baseline, "LOAD_BATCH", 2)
+    db = tmp_path / "d.duckdb"
+    report = run_load_baseline([str(dies), str(BASELINE)], str(db), workers=1)
+    assert [f.split(":")[0] for f in report.failures] == [str(dies)]
+    assert "worker died" in report.failures[0] and "rerun" in report.failures[0]
+    assert rows(db, f"SELECT count(*) FROM sources WHERE input LIKE '{dies}#%'") == [(4,)]
+    assert report.inserted == len(set(baseline_pmids()))  # the second file attaches to the first four by PMID
+    assert not list(tmp_path.glob(".litingest-spool-*"))  # the spool is removed

@@ -18,25 +18,6 @@ CORPUS = SHARED / "corpus" / "html"
 SPECS = sorted(CORPUS.glob("*.html.json"))
 
 NOT_YET: dict[str, str] = {
-    "arxiv_1902.02534.html": "not yet",
-    "arxiv_2106.09608.html": "not yet",
-    "biorxiv_10.1101-696633.html": "not yet",
-    "bmj_10.1136-bmj.i2607.html": "not yet",
-    "elsevier_S0009261497040141.html": "not yet",
-    "elsevier_S146290112300117X.html": "not yet",
-    "elsevier_S2210271X18305656-2019.html": "not yet",
-    "frontiers_10.3389-fpsyg.2014.01582.html": "not yet",
-    "generic_elife-04407.html": "not yet",
-    "mdpi_10.3390-brainsci15030264.html": "not yet",
-    "oup_10.1093-aobpla-plv005.html": "not yet",
-    "oup_10.1093-brain-awl181.html": "not yet",
-    "oup_10.1093-scan-nsv114.html": "not yet",
-    "plos_10.1371-journal.pcbi.1003604.html": "not yet",
-    "plos_10.1371-journal.pone.0111303.html": "not yet",
-    "pmc_PMC1280342.html": "not yet",
-    "pmc_PMC2633119.html": "not yet",
-    "wiley_10.1002-hbm.22146.html": "not yet",
-    "wiley_10.1111-epi.17430.html": "not yet",
 }
 
 

@@ -58,6 +58,7 @@ def test_generic_layer_title_and_doi(spec_path: Path):
     wanted = {f: spec["expect"][f] for f in CHECKED_FIELDS if f in spec.get("expect", {})}
     got = {f: _normalized(f, getattr(article, f)) for f in wanted}
     assert got == {f: _normalized(f, v) for f, v in wanted.items()}
+    assert {f for f in wanted if getattr(article, f)} <= set(article.provenance)  # each says where it came from
 
 
 def test_known_site_specific_pages_exist_and_are_few():

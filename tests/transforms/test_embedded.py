@@ -77,8 +77,8 @@ def test_highwire_authors_with_following_institutions_and_orcid(highwire):
 
 def test_highwire_wins_over_dc_prism_and_og_and_says_so(highwire):
     a, sources = highwire
-    assert sources["title"] == sources["doi"] == sources["volume"] == sources["authors"] == "citation"
-    assert set(sources.values()) == {"citation"}
+    assert sources["title"] == sources["doi"] == sources["volume"] == sources["authors"] == "citation_meta"
+    assert set(sources.values()) == {"citation_meta"}
     assert a.abstract is None  # og:description and meta description are teasers, never the abstract
 
 
@@ -106,7 +106,7 @@ def test_jsonld_article_in_graph_inside_cdata(jsonld):
         "Journal of Sleep Examples", "3456-7890", "17", "4", "e1001")
     assert a.keywords == ["sleep spindles", "memory", "ageing", "EEG"]
     assert a.language == "eng"
-    assert sources["title"] == sources["doi"] == sources["journal"] == "jsonld"
+    assert sources["title"] == sources["doi"] == sources["journal"] == "json_ld"
 
 
 def test_jsonld_authors_persons_and_organisations(jsonld):
@@ -123,7 +123,7 @@ def test_jsonld_long_description_that_is_not_the_teaser_is_the_abstract(jsonld):
     a, sources = jsonld
     assert a.abstract.startswith("Sleep spindles are bursts of 11-16 Hz activity")
     assert a.abstract.endswith("independently of age and total sleep time.")
-    assert sources["abstract"] == "jsonld"
+    assert sources["abstract"] == "json_ld"
 
 
 def test_jsonld_cited_articles_and_broken_scripts_are_ignored(jsonld):
@@ -153,7 +153,7 @@ def test_jsonld_wrapped_in_html_comment_and_main_entity():
            '"name": "Comment wrapped", "sameAs": "https://doi.org/10.5555/CW.1"}} -->')
     html = f'<html><head><script type="application/ld+json">{doc}</script></head><body></body></html>'
     article, sources = embedded_metadata(Page(html, "html", "c.html"), draft())
-    assert (article.title, article.doi, sources["title"]) == ("Comment wrapped", "10.5555/cw.1", "jsonld")
+    assert (article.title, article.doi, sources["title"]) == ("Comment wrapped", "10.5555/cw.1", "json_ld")
 
 
 # --- Dublin Core and PRISM.
@@ -170,7 +170,7 @@ def test_dc_fields_and_doi_among_identifiers(dublin_core):
     assert a.doi == "10.1051/jphys:0195800190012000"
     assert (a.pub_date, a.pub_year, a.language) == ("1958-12", 1958, "fre")
     assert names(a) == [("Dupont", "Marie", "M", None), ("Martin", "Jean-Luc", "JL", None)]
-    assert sources["title"] == sources["doi"] == sources["authors"] == "dc"
+    assert sources["title"] == sources["doi"] == sources["authors"] == "dublin_core"
 
 
 def test_prism_fills_what_dc_lacks(dublin_core):
@@ -188,7 +188,7 @@ def test_og_title_only_as_a_last_resort():
     html = ('<html><head><meta property="og:title" content="Only OG">'
             '<meta property="og:description" content="' + "teaser " * 80 + '"></head></html>')
     article, sources = embedded_metadata(Page(html, "html", "og.html"), draft())
-    assert (article.title, sources) == ("Only OG", {"title": "og"})
+    assert (article.title, sources) == ("Only OG", {"title": "opengraph"})
 
 
 def test_no_metadata_at_all_gives_nothing():

@@ -9,7 +9,14 @@ import pytest
 
 from transforms.article import AbstractSection, Article
 from transforms.boilerplate import strip_boilerplate
-from transforms.htmltext import element_text, extract_generic_html, find_abstract, h1_title, visible_doi
+from transforms.htmltext import (
+    element_text,
+    extract_generic_html,
+    find_abstract,
+    h1_title,
+    meta_keywords,
+    visible_doi,
+)
 from transforms.page import Page
 
 PAGES = Path(__file__).parent / "pages" / "html"
@@ -153,6 +160,11 @@ def test_h1_title_skips_the_logo():
     assert h1_title(load("no_metadata.html").tree) == "A survey of soil nematodes in alpine meadows"
 
 
+def test_h1_title_drops_a_title_label():
+    tree = fragment("<h1 class='title'><span class='descriptor'>Title:</span>Sparse attention for notes</h1>")
+    assert h1_title(tree) == "Sparse attention for notes"
+
+
 def test_visible_doi_from_an_element_named_doi():
     assert visible_doi(strip_boilerplate(load("no_metadata.html").tree)) == "10.5555/nema.77"
 
@@ -206,3 +218,61 @@ def test_generic_html_does_not_touch_the_page_tree():
     before = lxml.html.tostring(page.tree)
     extract_generic_html(page, Article(site="generic", source_kind="html"))
     assert lxml.html.tostring(page.tree) == before
+
+
+# --- Keywords from <meta name="keywords">.
+
+KEYWORD_META = '<meta name="keywords" content="neuroblast lineage, Central complex, D. melanogaster">'
+
+
+def keyword_page(head: str, body: str) -> Page:
+    return Page(f"<html><head>{head}</head><body>{body}</body></html>", "html", "k.html")
+
+
+def test_meta_keywords_count_when_the_page_shows_each_as_a_keyword():
+    body = ("<ul><li><a class='keyword' href='/b?k=1'>neuroblast lineage</a></li>"
+            "<li><a class='keyword' href='/b?k=2'>central complex</a></li>"
+            "<li class='kwd'>D. melanogaster;</li></ul>")
+    assert meta_keywords(keyword_page(KEYWORD_META, body)) == ["neuroblast lineage", "Central complex",
+                                                              "D. melanogaster"]
+
+
+def test_meta_keywords_shown_as_one_keyword_line():
+    body = "<p class='keywords'><b>Keywords:</b> neuroblast lineage; central complex; D. melanogaster</p>"
+    assert meta_keywords(keyword_page(KEYWORD_META, body)) == ["neuroblast lineage", "Central complex",
+                                                              "D. melanogaster"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>neuroblast lineage, central complex, D. melanogaster</p>",  # shown, but not as keywords
+        "<span class='keyword'>neuroblast lineage</span><span class='keyword'>central complex</span>",  # one missing
+        # "keyword" inside another class word: a search box's suggestions, not the article's keywords
+        "<div class='keywordsearch'><a>neuroblast lineage</a><a>central complex</a><a>D. melanogaster</a></div>",
+    ],
+)
+def test_meta_keywords_the_page_does_not_show_as_keywords_are_left_out(body):
+    assert meta_keywords(keyword_page(KEYWORD_META, body)) == []
+
+
+def test_site_wide_meta_keywords_stay_out_of_the_record():
+    head = '<meta name="citation_title" content="A title"><meta name="keywords" content="PLOS, Open Access, Science">'
+    body = "<h1>A title</h1><p>PLOS publishes Open Access Science.</p><a class='keyword'>Science</a>"
+    a = extract_generic_html(keyword_page(head, body), Article(site="generic", source_kind="html"))
+    assert a.keywords == []
+    assert "keywords" not in a.provenance
+
+
+def test_citation_keywords_win_over_meta_keywords():
+    head = '<meta name="citation_keywords" content="zinc; biofilm">' + KEYWORD_META
+    body = "".join(f"<a class='keyword'>{k}</a>" for k in ("neuroblast lineage", "central complex", "D. melanogaster"))
+    a = extract_generic_html(keyword_page(head, body), Article(site="generic", source_kind="html"))
+    assert (a.keywords, a.provenance["keywords"]) == (["zinc", "biofilm"], "citation_meta")
+
+
+def test_shown_meta_keywords_fill_the_record_and_say_so():
+    body = "".join(f"<a class='keyword'>{k}</a>" for k in ("neuroblast lineage", "central complex", "D. melanogaster"))
+    a = extract_generic_html(keyword_page(KEYWORD_META, body), Article(site="generic", source_kind="html"))
+    assert (a.keywords, a.provenance["keywords"]) == (["neuroblast lineage", "Central complex", "D. melanogaster"],
+                                                      "html_meta")

@@ -96,6 +96,16 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return out
 
 
+def repeated_keys(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Child rows sharing a key: the tables have no primary key (migration 0005), the loader alone keeps them apart."""
+    out = {}
+    for table in CHILD_TABLES:
+        key = "article_id, author_position, position" if table.name == "author_affiliations" else "article_id, position"
+        out[table.name] = con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {table.name} GROUP BY ALL "
+                                      f"HAVING count(*) > 1)").fetchone()[0]
+    return out
+
+
 def article_groups(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, ...]]:
     rows = con.execute("SELECT article_id, list_sort(list(input)) FROM sources GROUP BY 1").fetchall()
     return {article_id: tuple(inputs) for article_id, inputs in rows}
@@ -117,6 +127,7 @@ def test_a_mixed_batch_leaves_what_one_by_one_loading_leaves(
     created = con.execute("SELECT article_id, created_at FROM articles ORDER BY 1").fetchall()
     result = load_batch(con, batch)
     assert snapshot(con) == snapshot(twin)
+    assert set(repeated_keys(con).values()) == {0}
     assert con.execute("SELECT article_id, created_at FROM articles WHERE article_id <= ? ORDER BY 1",
                        [len(created)]).fetchall() == created  # updated in place: created_at kept
     groups, twin_groups = article_groups(con), article_groups(twin)
@@ -203,6 +214,7 @@ def test_the_same_batch_twice_changes_no_row(con: duckdb.DuckDBPyConnection, twi
     first = load_batch(con, last)
     again = load_batch(con, last)
     assert counts(con) == before and snapshot(con) == rows
+    assert set(repeated_keys(con).values()) == {0}
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(last))
     assert again.article_ids == first.article_ids
 

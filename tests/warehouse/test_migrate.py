@@ -72,3 +72,24 @@ def test_failed_migration_rolls_back_and_is_not_recorded(db: Path, monkeypatch: 
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (code_version(),)
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half'").fetchone() == (0,)
     con.close()
+
+
+def test_child_tables_lose_their_keys_and_keep_their_rows(db: Path, article, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database made before migration 0005 keeps every child row when its tables are rebuilt without keys."""
+    from warehouse.load import CHILD_TABLES, SourceRecord, load_document
+
+    monkeypatch.setattr(migrate_module, "migrations", lambda: [m for m in migrations() if m.version < 5])
+    con = connect(db)
+    load_document(con, article, SourceRecord("a.html", "h", 1, "p"))
+    before = {t.name: con.execute(f"SELECT * FROM {t.name} ORDER BY ALL").fetchall() for t in CHILD_TABLES}
+    keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                        "AND table_name IN (SELECT unnest(?))", [list(before)]).fetchone()[0]
+    con.close()
+    monkeypatch.undo()
+    con = connect(db)
+    after = {t.name: con.execute(f"SELECT * FROM {t.name} ORDER BY ALL").fetchall() for t in CHILD_TABLES}
+    left = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                       "AND table_name IN (SELECT unnest(?))", [list(before)]).fetchone()[0]
+    con.close()
+    assert keyed == len(CHILD_TABLES) and left == 0
+    assert after == before and any(before.values())

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from transforms.page import Page
-from transforms.sites import generic, nature, pubmed, springer
+from transforms.sites import (
+    arxiv,
+    biorxiv,
+    bmj,
+    elsevier,
+    frontiers,
+    generic,
+    mdpi,
+    nature,
+    oup,
+    plos,
+    pmc,
+    pubmed,
+    springer,
+    wiley,
+)
 from transforms.sites.base import Registry, Site
 
 REGISTRY = Registry()
-for _module in (pubmed, springer, nature):
+for _module in (pubmed, springer, nature, arxiv, biorxiv, pmc, plos, frontiers, mdpi, elsevier, wiley, oup, bmj):
     REGISTRY.register(_module.SITE)
 GENERIC: Site = generic.SITE
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from transforms import provenance
 from transforms.article import Article
 from transforms.htmltext import extract_generic_html
 from transforms.page import Page
@@ -32,10 +33,15 @@ class Site:
         return False
 
     def extract(self, page: Page, draft: Article) -> Article:
-        """Return the article; raise `NoArticleError` when the page carries none."""
+        """Return the article; raise `NoArticleError` when the page carries none. What the adapter sets or
+        corrects is recorded in the provenance as `site:<name>`."""
         if page.kind == "html":
-            return self.patch_html(page, extract_generic_html(page, draft))
-        return self.extract_text(page.lines, draft)
+            article = extract_generic_html(page, draft)
+            before = provenance.snapshot(article)
+            return provenance.note_changes(self.patch_html(page, article), before, provenance.site_source(self.name))
+        before = provenance.snapshot(draft)
+        return provenance.note_changes(self.extract_text(page.lines, draft), before,
+                                       provenance.site_source(self.name))
 
     def extract_text(self, lines: list[str], draft: Article) -> Article:
         return draft

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from transforms import provenance
 from transforms.article import AbstractSection, Article
 from transforms.errors import NoArticleError
 from transforms.normalize import find_doi, parse_date
@@ -38,7 +39,7 @@ class Generic(Site):
             from transforms.htmltext import extract_generic_html
 
             return extract_generic_html(page, draft)
-        article = extract_text(page.lines, draft)
+        article = provenance.note_filled(extract_text(page.lines, draft), provenance.TEXT)
         if not article.abstract_sections or not _has_bibliographic_cue(article):
             raise NoArticleError(page.name, "unknown layout: no article title, abstract and citation found")
         return article

@@ -1,0 +1,109 @@
+"""Export the warehouse for other tools: one folder per table and view, Parquet partitioned by year or CSV.
+
+Parquet folders use the Hive layout (`<table>/pub_year=2003/data_0.parquet`, no year in
+`pub_year=__HIVE_DEFAULT_PARTITION__`) that DuckDB, pandas/pyarrow and Spark read as one table with a `pub_year`
+column. A table without its own year gets its article's `pub_year` through `article_id`; a table with neither is
+written as one file. CSV is one file per table (`<table>/<table>.csv`, header row, lists as `[a, b]`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from warehouse.connect import connect
+from warehouse.errors import WarehouseError
+from warehouse.transaction import transaction
+
+FORMATS = ("parquet", "csv")
+# Run state and the migration ledger describe the pipeline, not the literature: not exported.
+NOT_EXPORTED = frozenset({"schema_migrations", "search_watermarks", "backfill_chunks"})
+# The analysts' views are exported beside the tables: most readers want `article_view` alone.
+VIEWS = ("article_view", "author_articles")
+YEAR = "pub_year"
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    name: str
+    rows: int
+    path: Path
+
+
+def export(db_path: str | Path, out_dir: str | Path, fmt: str = "parquet", overwrite: bool = False) -> list[Exported]:
+    """Write every data table and view of `db_path` under `out_dir`, from one read-only snapshot.
+
+    A table's folder that exists and is not empty is an error, unless `overwrite` (then only that folder is
+    replaced). The database is opened read-only: a loading writer cannot open it meanwhile, nor can this while
+    one writes.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    out = Path(out_dir)
+    con = connect(db_path, read_only=True)
+    try:
+        names = relations(con)
+        folders = _prepare([out / name for name in names], overwrite)
+        with transaction(con):
+            return [_export_one(con, name, folder, fmt) for name, folder in zip(names, folders, strict=True)]
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot export {db_path} to {out}: {exc}") from exc
+    finally:
+        con.close()
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of the main schema (run state left out), then the analysts' views."""
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                       "AND schema_name = 'main' ORDER BY table_name").fetchall()
+    return [r[0] for r in rows if r[0] not in NOT_EXPORTED] + list(VIEWS)
+
+
+def _prepare(folders: list[Path], overwrite: bool) -> list[Path]:
+    """Empty folders to write into; refuses before writing anything when one is in use and not `overwrite`."""
+    busy = [f for f in folders if f.exists() and any(f.iterdir())]
+    if busy and not overwrite:
+        raise WarehouseError(f"export folder {busy[0]} is not empty ({len(busy)} of {len(folders)} are): "
+                             "choose another folder or overwrite")
+    for folder in folders:
+        if folder in busy:
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+    return folders
+
+
+def _export_one(con: duckdb.DuckDBPyConnection, name: str, folder: Path, fmt: str) -> Exported:
+    row = con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchone()
+    rows = int(row[0]) if row else 0
+    if fmt == "csv":
+        _copy(con, f"SELECT * FROM {_ident(name)}", folder / f"{name}.csv", "FORMAT csv, HEADER")
+        return Exported(name, rows, folder)
+    select = _with_year(con, name)
+    if select is None or rows == 0:  # no year to split by, or nothing to split (a partitioned COPY writes no file)
+        _copy(con, select or f"SELECT * FROM {_ident(name)}", folder / "data_0.parquet", "FORMAT parquet")
+    else:
+        _copy(con, select, folder, f"FORMAT parquet, PARTITION_BY ({YEAR})")
+    return Exported(name, rows, folder)
+
+
+def _with_year(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The relation with a `pub_year` column: its own, else its article's; None when it has no article."""
+    columns = {c[0] for c in con.execute(f"DESCRIBE {_ident(name)}").fetchall()}
+    if YEAR in columns:
+        return f"SELECT * FROM {_ident(name)}"
+    if "article_id" in columns:
+        return (f"SELECT t.*, a.{YEAR} FROM {_ident(name)} t "
+                f"LEFT JOIN (SELECT article_id, {YEAR} FROM articles) a ON a.article_id = t.article_id")
+    return None
+
+
+def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path, options: str) -> None:
+    quoted = str(target).replace("'", "''")
+    con.execute(f"COPY ({select}) TO '{quoted}' ({options})")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
