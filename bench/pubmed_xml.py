@@ -26,6 +26,7 @@ from flows.ingest import LOAD_BATCH, IngestReport, Parsed, load_parsed_into
 from flows.spool import read_spool, write_spool
 from transforms.article import Article
 from transforms.pubmed_xml import iter_pubmed
+from warehouse.access import Writer as AccessWriter
 from warehouse.bulk import load_batch, paused_gc
 from warehouse.connect import connect
 from warehouse.load import SourceRecord, load_documents
@@ -157,18 +158,18 @@ class Writer:
     """`load_parsed_into` on one connection, as load-baseline's writer runs it, timing its own share."""
 
     def __init__(self, db: Path, settings: Settings) -> None:
-        self.con = connect(db)
+        self.writer = AccessWriter(db).open()
         for setting in settings:
-            self.con.execute(setting)
+            self.writer.con.execute(setting)
         self.report, self.seconds = IngestReport(), 0.0
 
     def __call__(self, batch: list[Parsed]) -> None:
         start = time.perf_counter()
-        self.report.add(load_parsed_into(self.con, batch))
+        self.report.add(load_parsed_into(self.writer, batch))
         self.seconds += time.perf_counter() - start
 
     def close(self) -> tuple[int, float]:
-        self.con.close()
+        self.writer.close()
         for failure in self.report.failures[:5]:
             print(f"  not loaded: {failure}")
         return self.report.inserted + self.report.updated + self.report.unchanged, self.seconds

@@ -12,13 +12,13 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.ingest import LOAD_BATCH, IngestReport, Parsed, load_parsed_into, parsed_record
+from flows.ingest import LOAD_BATCH, IngestReport, Parsed, load_parsed_into, parsed_record, refresh_search
 from flows.spool import is_complete, read_spool, write_spool
 from scrapers.errors import ScrapeError
 from scrapers.files import open_stream
 from transforms.errors import ParseError
 from transforms.pubmed_xml import iter_pubmed
-from warehouse.connect import connect
+from warehouse.access import Writer, writing
 
 log = logging.getLogger(__name__)
 
@@ -76,31 +76,29 @@ def load_baseline(files: list[str], db: str, spool: bool = True) -> IngestReport
         folders = [str(root / f"{i:05d}") if root else None for i in range(len(files))]
         futures = [parse_pubmed_file.submit(f, folder) for f, folder in zip(files, folders, strict=True)]
         total = IngestReport()
-        con = connect(db)
-        try:
+        with writing(db) as writer:
             for source, future, folder in zip(files, futures, folders, strict=True):
-                report = _load_file(con, source, future, folder)
+                report = _load_file(writer, source, future, folder)
                 total.add(report)
                 if on_file_loaded:
                     on_file_loaded(source, report)
-        finally:
-            con.close()
     finally:
         if root:
             shutil.rmtree(root, ignore_errors=True)
+    refresh_search(db)
     create_markdown_artifact(
         f"# Baseline load\n\n{len(files)} files: {total.summary()}\n"
         + "".join(f"\n- {f}" for f in total.failures[:200]), key="baseline-report")
     return total
 
 
-def _load_file(con, source: str, future, folder: str | None) -> IngestReport:
+def _load_file(writer: Writer, source: str, future, folder: str | None) -> IngestReport:
     report = IngestReport()
     try:
         if folder is None:
-            return load_parsed_into(con, future.result())
+            return load_parsed_into(writer, future.result())
         for batch in read_spool(folder, finished=lambda: future.wrapped_future.done()):
-            report.add(load_parsed_into(con, batch))
+            report.add(load_parsed_into(writer, batch))
         if not is_complete(folder):
             future.result()  # raises the worker's error
             raise RuntimeError("the parsing worker ended without finishing the file")

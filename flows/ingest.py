@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from prefect import flow, task
 
@@ -15,9 +16,11 @@ from transforms.article import Article
 from transforms.errors import ParseError
 from transforms.pipeline import PARSER_VERSION, parse_records
 from transforms.pubmed_xml import Deletion, RecordError
+from warehouse.access import Writer, writing
 from warehouse.bulk import load_batch_or_isolate
-from warehouse.connect import connect
+from warehouse.errors import WarehouseError
 from warehouse.load import SourceRecord, delete_pmids
+from warehouse.search import refresh_search_index
 
 log = logging.getLogger(__name__)
 # Files per parse/load task pair: large enough to keep Prefect's per-task cost small, small
@@ -124,32 +127,30 @@ def load_parsed(db: str, parsed: list[Parsed]) -> IngestReport:
 
     A batch that fails is loaded record by record, so a bad record is reported by name and the rest load.
     """
-    con = connect(db)
-    try:
-        return load_parsed_into(con, parsed)
-    finally:
-        con.close()
+    with writing(db) as writer:
+        return load_parsed_into(writer, parsed)
 
 
-def load_parsed_into(con, parsed: list[Parsed]) -> IngestReport:
+def load_parsed_into(writer: Writer, parsed: list[Parsed]) -> IngestReport:
+    """`load_parsed` on a writer's turn, handing the database over between transactions when others wait."""
     report = IngestReport(failures=[p.error for p in parsed if p.error])
     batch: list[tuple[Article, SourceRecord]] = []
     for p in parsed:
         if p.deleted:
-            _flush(con, batch, report)
-            report.deleted += delete_pmids(con, p.deleted, p.input)
+            _flush(writer, batch, report)
+            report.deleted += delete_pmids(writer.turn(), p.deleted, p.input)
         elif p.article is not None and p.source is not None:
             batch.append((p.article, p.source))
             if len(batch) >= LOAD_BATCH:
-                _flush(con, batch, report)
-    _flush(con, batch, report)
+                _flush(writer, batch, report)
+    _flush(writer, batch, report)
     return report
 
 
-def _flush(con, batch: list[tuple[Article, SourceRecord]], report: IngestReport) -> None:
+def _flush(writer: Writer, batch: list[tuple[Article, SourceRecord]], report: IngestReport) -> None:
     if not batch:
         return
-    result, errors = load_batch_or_isolate(con, batch)
+    result, errors = load_batch_or_isolate(writer.turn(), batch)
     report.inserted += result.inserted
     report.updated += result.updated
     report.unchanged += result.unchanged
@@ -167,4 +168,15 @@ def ingest_files(paths: list[str], db: str, url: str | None = None) -> IngestRep
         total.add(load_articles(db, parse_files(batch, url)))
     if not files:
         total.failures.append(f"{', '.join(paths)}: no files found")
+    refresh_search(db)
     return total
+
+
+def refresh_search(db: str) -> None:
+    """The search index rebuilt once a run's loads committed; a failure is logged, the loaded rows stand."""
+    if not Path(db).exists():
+        return
+    try:
+        refresh_search_index(db)
+    except WarehouseError:
+        log.exception("search index of %s not rebuilt; `litingest search` rebuilds it", db)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.ingest import load_parsed_into, parsed_record
+from flows.ingest import load_parsed_into, parsed_record, refresh_search
 from flows.settings import Settings, load_settings
 from scrapers.entrez import EntrezClient
 from scrapers.errors import ScrapeError
@@ -18,7 +18,7 @@ from transforms.errors import ParseError
 from transforms.pipeline import parse_records
 from transforms.pubmed_xml import Deletion
 from warehouse import state
-from warehouse.connect import connect
+from warehouse.access import Writer, writing
 
 log = logging.getLogger(__name__)
 CHUNKS = ("month", "week", "day")
@@ -87,20 +87,19 @@ def split_range(start: date, end: date, chunk: str) -> list[tuple[date, date]]:
 def load_window(client: EntrezClient, db: str, term: str, start: date, end: date, datetype: str) -> WindowReport:
     """Search, fetch through the history server, parse and load one date window; reconcile by PMID."""
     report = WindowReport()
-    con = connect(db)
-    try:
-        for w_start, w_end, _count in client.search_windows(term, start, end, datetype):
-            report.add(_load_one_window(client, con, term, w_start, w_end, datetype))
-    except ScrapeError as exc:
-        # What was loaded stays (each record committed on its own); the window is not marked finished,
-        # so a rerun fetches it again and finds the loaded records unchanged.
-        report.failures.append(f"{term!r} {start}..{end}: {exc}")
-    finally:
-        con.close()
+    with writing(db) as writer:
+        try:
+            for w_start, w_end, _count in client.search_windows(term, start, end, datetype):
+                report.add(_load_one_window(client, writer, term, w_start, w_end, datetype))
+        except ScrapeError as exc:
+            # What was loaded stays (each batch committed on its own); the window is not marked finished,
+            # so a rerun fetches it again and finds the loaded records unchanged.
+            report.failures.append(f"{term!r} {start}..{end}: {exc}")
     return report
 
 
-def _load_one_window(client: EntrezClient, con, term: str, start: date, end: date, datetype: str) -> WindowReport:
+def _load_one_window(client: EntrezClient, writer: Writer, term: str, start: date, end: date,
+                     datetype: str) -> WindowReport:
     report = WindowReport()
     search = client.esearch(term, mindate=start, maxdate=end, datetype=datetype, usehistory=True,
                             retmax=ESEARCH_MAX_IDS)
@@ -115,7 +114,7 @@ def _load_one_window(client: EntrezClient, con, term: str, start: date, end: dat
             continue
         seen.update(r.pmid for r in records if not isinstance(r, Deletion) and r.pmid)
         report.fetched += sum(isinstance(r, Article) for r in records)
-        loaded = load_parsed_into(con, [parsed_record(name, "pubmed:", r) for r in records])
+        loaded = load_parsed_into(writer, [parsed_record(name, "pubmed:", r) for r in records])
         report.loaded += loaded.inserted + loaded.updated + loaded.unchanged
         report.unchanged += loaded.unchanged
         report.deleted += loaded.deleted
@@ -128,11 +127,8 @@ def _load_one_window(client: EntrezClient, con, term: str, start: date, end: dat
 def backfill_chunk(settings: Settings, term: str, start: date, end: date, datetype: str) -> WindowReport:
     report = load_window(make_client(settings), settings.db, term, start, end, datetype)
     if report.ok:
-        con = connect(settings.db)
-        try:
-            state.finish_chunk(con, term, datetype, start, end, report.counted, report.loaded)
-        finally:
-            con.close()
+        with writing(settings.db) as writer:
+            state.finish_chunk(writer.con, term, datetype, start, end, report.counted, report.loaded)
     return report
 
 
@@ -143,17 +139,15 @@ def backfill(term: str, start: date, end: date, chunk: str = "month", datetype: 
     if datetype not in ("edat", "pdat"):
         raise ValueError(f"datetype must be edat or pdat, not {datetype!r}")
     settings = load_settings(config, db=db)
-    con = connect(settings.db)
-    try:
-        done = state.finished_chunks(con, term, datetype)
-    finally:
-        con.close()
+    with writing(settings.db) as writer:
+        done = state.finished_chunks(writer.con, term, datetype)
     total = WindowReport()
     for c_start, c_end in split_range(start, end, chunk):
         if (c_start, c_end) in done:
             log.info("chunk %s..%s already loaded", c_start, c_end)
             continue
         total.add(backfill_chunk(settings, term, c_start, c_end, datetype))
+    refresh_search(settings.db)
     create_markdown_artifact(total.markdown(f"Backfill {term!r} {start}..{end} ({datetype})"),
                              key="backfill-report")
     return total
@@ -167,18 +161,13 @@ def nightly(db: str | None = None, config: str | None = None, today: date | None
     total = WindowReport()
     client = make_client(settings)
     for search in settings.searches:
-        con = connect(settings.db)
-        try:
-            since = state.watermark(con, search.name) or today - timedelta(days=1)
-        finally:
-            con.close()
+        with writing(settings.db) as writer:
+            since = state.watermark(writer.con, search.name) or today - timedelta(days=1)
         report = load_window(client, settings.db, search.term, since, today, "edat")
         if report.ok:
-            con = connect(settings.db)
-            try:
-                state.move_watermark(con, search.name, search.term, today)
-            finally:
-                con.close()
+            with writing(settings.db) as writer:
+                state.move_watermark(writer.con, search.name, search.term, today)
         total.add(report)
+    refresh_search(settings.db)
     create_markdown_artifact(total.markdown(f"Nightly run {today}"), key="nightly-report")
     return total

@@ -30,7 +30,11 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         if read_only:
             check_schema(con)
         else:
-            migrate(con)
+            if migrate(con):
+                # Migrations go to disk at once: DuckDB 1.5.5 cannot replay a WAL holding `ALTER TABLE ... ADD
+                # COLUMN` on a table whose column default calls a function (`nextval`) -- a crash right after
+                # creating a database would leave it unopenable (tests/warehouse/test_concurrency.py).
+                con.execute("CHECKPOINT")
             for setting in WRITER_SETTINGS:
                 con.execute(setting)
     except BaseException:

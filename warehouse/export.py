@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connect import connect
+from warehouse.access import reading
 from warehouse.errors import WarehouseError
 from warehouse.transaction import transaction
 
@@ -37,22 +37,20 @@ def export(db_path: str | Path, out_dir: str | Path, fmt: str = "parquet", overw
     """Write every data table and view of `db_path` under `out_dir`, from one read-only snapshot.
 
     A table's folder that exists and is not empty is an error, unless `overwrite` (then only that folder is
-    replaced). The database is opened read-only: a loading writer cannot open it meanwhile, nor can this while
-    one writes.
+    replaced). The database is opened read-only during a reader's turn (warehouse.access): a loading writer hands
+    it over between transactions and waits until the export is written.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
     out = Path(out_dir)
-    con = connect(db_path, read_only=True)
-    try:
-        names = relations(con)
-        folders = _prepare([out / name for name in names], overwrite)
-        with transaction(con):
-            return [_export_one(con, name, folder, fmt) for name, folder in zip(names, folders, strict=True)]
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot export {db_path} to {out}: {exc}") from exc
-    finally:
-        con.close()
+    with reading(db_path) as con:
+        try:
+            names = relations(con)
+            folders = _prepare([out / name for name in names], overwrite)
+            with transaction(con):
+                return [_export_one(con, name, folder, fmt) for name, folder in zip(names, folders, strict=True)]
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot export {db_path} to {out}: {exc}") from exc
 
 
 def relations(con: duckdb.DuckDBPyConnection) -> list[str]:

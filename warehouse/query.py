@@ -14,23 +14,31 @@ from uuid import UUID
 
 import duckdb
 
-from warehouse.connect import connect
+from warehouse.access import reading, writing
 from warehouse.errors import WarehouseError
 
 FORMATS = ("table", "csv", "json")
 
 
 def run_sql(path: str | Path, sql: str, read_only: bool = True) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one query; return its column names and rows. A SQL error is a WarehouseError with DuckDB's text."""
-    con = connect(path, read_only=read_only)
+    """Run one query; return its column names and rows. A SQL error is a WarehouseError with DuckDB's text.
+
+    It runs in a turn on the database (warehouse.access): a loading writer hands over between transactions.
+    """
+    if read_only:
+        with reading(path) as con:
+            return _run(con, path, sql)
+    with writing(path) as writer:
+        return _run(writer.con, path, sql)
+
+
+def _run(con: duckdb.DuckDBPyConnection, path: str | Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     try:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description] if cursor.description else []
         return columns, (cursor.fetchall() if columns else [])
     except duckdb.Error as exc:
         raise WarehouseError(f"{path}: {exc}") from exc
-    finally:
-        con.close()
 
 
 def format_result(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:

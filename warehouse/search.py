@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connect import _open, connect, load_fts
+from warehouse.access import reading
+from warehouse.connect import _open, load_fts
 from warehouse.errors import WarehouseError
 from warehouse.migrate import database_path
 
@@ -76,20 +77,47 @@ def rebuild_search_index(con: duckdb.DuckDBPyConnection, db_path: str | Path) ->
     Call it after the load committed, with no transaction open. Readers keep the index they opened; the next
     `search` sees the new one. Returns the index path.
     """
+    return _finish_index(_stage_docs(con, db_path), db_path)
+
+
+def refresh_search_index(db_path: str | Path) -> Path:
+    """After a load: the documents copied during a reader's turn on the database, the index built after it.
+
+    Building the FTS index is most of the time; it runs on the copy, so writers queue only for the copy.
+    """
+    with reading(db_path) as con:
+        tmp = _stage_docs(con, db_path)
+    return _finish_index(tmp, db_path)
+
+
+def _stage_docs(con: duckdb.DuckDBPyConnection, db_path: str | Path) -> Path:
     _check_same_file(con, db_path)
     target = index_path(db_path)
     tmp = target.with_name(f"{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
         _copy_docs(con, tmp)
+    except duckdb.Error as exc:
+        _remove(tmp)
+        raise WarehouseError(f"cannot build the search index {target} of {db_path}: {exc}") from exc
+    return tmp
+
+
+def _finish_index(tmp: Path, db_path: str | Path) -> Path:
+    target = index_path(db_path)
+    try:
         _build_index(tmp)
         os.replace(tmp, target)
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot build the search index {target} of {db_path}: {exc}") from exc
     finally:
-        for leftover in (tmp, Path(f"{tmp}.wal")):
-            with suppress(FileNotFoundError):
-                leftover.unlink()
+        _remove(tmp)
     return target
+
+
+def _remove(tmp: Path) -> None:
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        with suppress(FileNotFoundError):
+            leftover.unlink()
 
 
 def search(db_path: str | Path, text: str, limit: int = 20) -> list[SearchHit]:
@@ -165,15 +193,12 @@ def _open_usable(path: Path) -> duckdb.DuckDBPyConnection | None:
 
 
 def _build_from_database(db_path: str | Path) -> None:
+    """No usable index yet: build it now, after any writer's turn (see warehouse.access)."""
     log.info("no usable search index for %s: building it", db_path)
     if not Path(db_path).exists():
         raise WarehouseError(f"database {db_path} does not exist: nothing to search")
     try:
-        con = connect(db_path, read_only=True)
-    except WarehouseError as exc:
+        refresh_search_index(db_path)
+    except WarehouseError as exc:  # a process outside litingest holds the file
         raise WarehouseError(f"no search index {index_path(db_path)} yet, and it cannot be built now: {exc}. "
                              "It is built after each load; search again when the load has finished") from exc
-    try:
-        rebuild_search_index(con, db_path)
-    finally:
-        con.close()
