@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from prefect import flow, task
@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.ingest import LOAD_BATCH, IngestReport, Parsed, load_parsed_into, parsed_record, refresh_search
+from flows.progress import step_done
 from flows.spool import is_complete, read_spool, write_spool
 from scrapers.errors import ScrapeError
 from scrapers.files import open_stream
@@ -60,10 +61,6 @@ def task_runner(workers: int, dask_address: str | None):
                                           "dashboard_address": None})
 
 
-# Called after each file is loaded (the CLI's progress bar); a flow parameter must be JSON, a callback is not.
-on_file_loaded: Callable[[str, IngestReport], None] | None = None
-
-
 @flow(name="load_baseline")
 def load_baseline(files: list[str], db: str, spool: bool = True) -> IngestReport:
     """Parse every file in parallel; load them in the order given, so an update's changes apply in order.
@@ -80,8 +77,7 @@ def load_baseline(files: list[str], db: str, spool: bool = True) -> IngestReport
             for source, future, folder in zip(files, futures, folders, strict=True):
                 report = _load_file(writer, source, future, folder)
                 total.add(report)
-                if on_file_loaded:
-                    on_file_loaded(source, report)
+                step_done(source)
     finally:
         if root:
             shutil.rmtree(root, ignore_errors=True)

@@ -198,9 +198,12 @@ def nightly(ctx: click.Context, db: str | None) -> None:
         _error(f"no saved searches: add [[searches]] with a name and a term to {ctx.obj['config'] or 'litingest.toml'}")
         sys.exit(2)
     _quiet_prefect(ctx.obj["verbose"])
+    from flows import progress
     from flows.pubmed import nightly as nightly_flow
 
-    _finish(nightly_flow(db=settings.db, config=ctx.obj["config"]), settings.db)
+    with progress.bar(len(settings.searches), "saved searches"):
+        report = nightly_flow(db=settings.db, config=ctx.obj["config"])
+    _finish(report, settings.db)
 
 
 @main.command()
@@ -215,10 +218,13 @@ def backfill(ctx: click.Context, term: str, start, end, datetype: str, chunk: st
     """Load every record of TERM in a date range, chunk by chunk; a rerun does only what is left."""
     settings = load_settings(ctx.obj["config"], db=db)
     _quiet_prefect(ctx.obj["verbose"])
+    from flows import progress
     from flows.pubmed import backfill as backfill_flow
+    from flows.pubmed import split_range
 
-    report = backfill_flow(term, start.date(), end.date(), chunk=chunk, datetype=datetype, db=settings.db,
-                           config=ctx.obj["config"])
+    with progress.bar(len(split_range(start.date(), end.date(), chunk)), f"{chunk} chunks"):
+        report = backfill_flow(term, start.date(), end.date(), chunk=chunk, datetype=datetype, db=settings.db,
+                               config=ctx.obj["config"])
     _finish(report, settings.db)
 
 
@@ -234,10 +240,9 @@ def load_baseline(ctx: click.Context, files: tuple[str, ...], db: str | None, wo
     """Load MEDLINE/PubMed baseline or update files (.xml or .xml.gz, paths or URLs), in the order given."""
     settings = load_settings(ctx.obj["config"], db=db)
     _quiet_prefect(ctx.obj["verbose"])
-    from flows import baseline
+    from flows import baseline, progress
 
-    with click.progressbar(length=len(files), label="files", file=sys.stderr) as bar:
-        baseline.on_file_loaded = lambda _source, _report: bar.update(1)
+    with progress.bar(len(files), "files"):
         report = baseline.run_load_baseline(list(files), settings.db, workers, dask_address)
     for failure in report.failures:
         _error(failure)

@@ -10,6 +10,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.ingest import load_parsed_into, parsed_record, refresh_search
+from flows.progress import step_done
 from flows.settings import Settings, load_settings
 from scrapers.entrez import EntrezClient
 from scrapers.errors import ScrapeError
@@ -145,8 +146,10 @@ def backfill(term: str, start: date, end: date, chunk: str = "month", datetype: 
     for c_start, c_end in split_range(start, end, chunk):
         if (c_start, c_end) in done:
             log.info("chunk %s..%s already loaded", c_start, c_end)
+            step_done(f"{c_start}..{c_end} (done before)")
             continue
         total.add(backfill_chunk(settings, term, c_start, c_end, datetype))
+        step_done(f"{c_start}..{c_end}")
     refresh_search(settings.db)
     create_markdown_artifact(total.markdown(f"Backfill {term!r} {start}..{end} ({datetype})"),
                              key="backfill-report")
@@ -168,6 +171,7 @@ def nightly(db: str | None = None, config: str | None = None, today: date | None
             with writing(settings.db) as writer:
                 state.move_watermark(writer.con, search.name, search.term, today)
         total.add(report)
+        step_done(search.name)
     refresh_search(settings.db)
     create_markdown_artifact(total.markdown(f"Nightly run {today}"), key="nightly-report")
     return total

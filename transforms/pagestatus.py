@@ -70,7 +70,10 @@ def classify(page: Page) -> str | None:
     """The kind of non-article page `page` is (one of STATUSES), or None when nothing marks it."""
     if page.kind != "html":
         return None
-    tree = page.tree
+    try:
+        tree = page.tree
+    except (etree.ParserError, ValueError):  # nothing lxml can read as HTML: no structure to judge
+        return None
     body = _body(tree)
     if _is_cookie_wall(tree):
         return COOKIE_WALL

@@ -74,3 +74,8 @@ def test_no_article_error_carries_the_status_and_keeps_its_message(name: str) ->
 def test_error_status_defaults_to_none() -> None:
     exc = NoArticleError("page.html", "no abstract")
     assert exc.status is None and str(exc) == "page.html: no abstract"
+
+
+@pytest.mark.parametrize("text", ["", "<?xml version='1.0'?>"])
+def test_a_page_without_structure_has_no_status(text: str) -> None:
+    assert pagestatus.classify(Page(text=text, kind="html", name="empty.html")) is None
