@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gzip
-import hashlib
 import multiprocessing
 import os
 import pstats
@@ -16,6 +15,7 @@ import time
 import tracemalloc
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,21 +84,28 @@ def _template(el: etree._Element) -> bytes:
     return etree.tostring(el, encoding="utf-8", xml_declaration=False, with_tail=False) + b"\n"
 
 
-def build_file(path: Path, records: int) -> tuple[int, str]:
-    """Write `records` copies, cycling through the templates; returns the size and sha256 of the file."""
+def build_file(path: Path, records: int, first: int = 0) -> int:
+    """Write copies `first` .. `first + records - 1`, cycling through the templates; returns the file's size."""
     parts = templates()
-    digest = hashlib.sha256()
     with open(path, "wb") as f:
-        for chunk in _chunks(parts, records):
-            digest.update(chunk)
+        for chunk in _chunks(parts, first, first + records):
             f.write(chunk)
-    return path.stat().st_size, digest.hexdigest()
+    return path.stat().st_size
 
 
-def _chunks(parts: list[bytes], records: int) -> Iterator[bytes]:
+def build_files(folder: Path, records: int, files: int) -> list[Path]:
+    """The same records as `build_file`, in `files` consecutive files: a baseline's shape, for (d)."""
+    paths, per = [], -(-records // files)
+    for n, first in enumerate(range(0, records, per)):
+        paths.append(folder / f"part{n:02d}.xml")
+        build_file(paths[-1], min(per, records - first), first)
+    return paths
+
+
+def _chunks(parts: list[bytes], first: int, stop: int) -> Iterator[bytes]:
     yield HEADER
-    for start in range(0, records, 1000):
-        yield b"".join(_copy(parts, i) for i in range(start, min(start + 1000, records)))
+    for start in range(first, stop, 1000):
+        yield b"".join(_copy(parts, i) for i in range(start, min(start + 1000, stop)))
     yield FOOTER
 
 
@@ -187,26 +194,29 @@ def parse_and_load(path: Path, db: Path, settings: Settings, limit: int | None =
     return totals
 
 
-def parse_and_load_spooled(path: Path, db: Path, settings: Settings, spool: Path) -> tuple[int, float]:
-    """(d) as `load-baseline` runs a file: a worker process parses into the spool, this process loads from it.
+def parse_and_load_spooled(paths: list[Path], db: Path, settings: Settings, spool: Path) -> tuple[int, float]:
+    """(d) as `load-baseline --workers 2` runs files: worker processes parse into the spool, this one loads.
 
-    The worker is a plain process with the flow's own pieces (`_parsed`, `write_spool`, `read_spool`), not a
-    Prefect/Dask task, so the figure leaves out the task runner's start-up (seconds, once per run).
+    The workers are plain processes running the flow's own pieces (`_parsed`, `write_spool`, `read_spool`),
+    not Prefect/Dask tasks, so the figure leaves out the task runner's start-up (seconds, once per run).
     """
-    worker = multiprocessing.get_context("spawn").Process(target=_spool_file, args=(path, spool))
-    worker.start()
+    context = multiprocessing.get_context("spawn")
     writer = Writer(db, settings)
     try:
-        for batch in read_spool(spool, finished=lambda: not worker.is_alive()):
-            writer(batch)
+        with ProcessPoolExecutor(PARSE_WORKERS, mp_context=context) as pool:
+            folders = [spool / path.stem for path in paths]
+            futures = [pool.submit(_spool_file, path, folder) for path, folder in zip(paths, folders, strict=True)]
+            for future, folder in zip(futures, folders, strict=True):
+                for batch in read_spool(folder, future.done, Parsed.from_wire):
+                    writer(batch)
+                future.result()
     finally:
-        worker.join()
         totals = writer.close()
     return totals
 
 
 def _spool_file(path: Path, spool: Path) -> None:
-    write_spool(_parsed(str(path)), spool, BATCH)
+    write_spool(_parsed(str(path)), spool, BATCH, Parsed.to_wire)
 
 
 def first_items(path: Path, n: int) -> list[Item]:
@@ -299,27 +309,26 @@ def print_summary(bare: Stage, parse: Stage, full: Stage, spooled: Stage, per_do
           f"(target < 1,024 each); tracemalloc peak parsing {traced[0]:,} records: {traced[1]:.1f} MB")
 
 
-def print_projection(worker: Stage, load_seconds: float, records: int) -> None:
-    """A full baseline with `load-baseline`: W parsing workers and one writer share the machine's cores."""
+def print_projection(spooled: Stage, worker: Stage, load_seconds: float, records: int) -> None:
+    """A full baseline with `load-baseline --workers 2`, at the rate (d) measured; and what one hour would need."""
     total = BASELINE_FILES * BASELINE_PER_FILE
-    p, w = worker.seconds / worker.records, load_seconds / records  # CPU seconds a record, worker and writer
-    cores = os.cpu_count() or 1
-    rate = min(PARSE_WORKERS / p, 1 / w, cores / (p + w))
-    print(f"baseline projection ({BASELINE_FILES:,} files x {BASELINE_PER_FILE:,} records, {PARSE_WORKERS} workers, "
-          f"{cores} cores): worker {p * 1e6:.0f} us/record, writer {w * 1e6:.0f} us/record\n"
-          f"  rate = min({PARSE_WORKERS} / worker, 1 / writer, {cores} cores / (worker + writer)) = {rate:,.0f} "
-          f"records/s -> {total / rate / 3600:.1f} h")
+    p, w = worker.seconds / worker.records, load_seconds / records  # seconds a record: worker's, writer's
+    print(f"baseline projection ({BASELINE_FILES:,} files x {BASELINE_PER_FILE:,} records) at (d)'s "
+          f"{spooled.rate:,.0f} records/s: {total / spooled.rate / 3600:.1f} h on this machine "
+          f"({os.cpu_count()} cores)")
     needed = total / ONE_HOUR
+    print(f"  under one hour needs {needed:,.0f} records/s: a worker does {1 / p:,.0f}/s ({p * 1e6:.0f} us a "
+          f"record), the writer {1 / w:,.0f}/s ({w * 1e6:.0f} us)")
     if 1 / w < needed:
-        print(f"  under one hour needs {needed:,.0f} records/s: more than one writer can load ({1 / w:,.0f}/s)")
+        print("  -> more than one writer can load at this speed, whatever the cores")
     else:
-        print(f"  under one hour needs {needed:,.0f} records/s: {needed * p:.1f} workers' worth of parsing plus the "
-              f"writer, about {needed * (p + w):.1f} cores of this speed")
+        print(f"  -> {needed * p:.1f} workers' worth of parsing plus the writer: about {needed * (p + w):.1f} cores")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000, help="records in the built file (100,000)")
+    parser.add_argument("--files", type=int, default=4, help="files the records are split into for (d) (4)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (file and databases)")
     parser.add_argument("--subset", type=int, default=BATCH, help="records for load_document vs load_batch")
     parser.add_argument("--trace-records", type=int, default=20_000, help="records parsed under tracemalloc")
@@ -340,7 +349,8 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     path = tmp / "efetch_bench.xml"
     settings = [f"SET checkpoint_threshold = '{args.checkpoint_threshold}'"] if args.checkpoint_threshold else []
     start = time.perf_counter()
-    size, _ = build_file(path, args.records)
+    size = build_file(path, args.records)
+    parts = build_files(tmp, args.records, args.files)
     print(f"built {path.name}: {args.records:,} records, {size / 2**20:,.0f} MB, "
           f"{time.perf_counter() - start:.1f} s; DuckDB {settings or 'writer settings of warehouse.connect'}")
     bare, _ = timed("(a) bare lxml iterparse", bare_walk, path)
@@ -350,12 +360,12 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     full, (_, load_seconds) = timed(f"(c) parse + load x{BATCH:,}, 1 process", parse_and_load, path,
                                     tmp / "bench.duckdb", settings)
     load = Stage("    of which loading", full.records, load_seconds, full.rss_mb)
-    spooled, _ = timed("(d) worker parses, this loads", parse_and_load_spooled, path, tmp / "spooled.duckdb",
-                       settings, tmp / "spool")
+    spooled, _ = timed(f"(d) {PARSE_WORKERS} workers, 1 writer, {len(parts)} files", parse_and_load_spooled, parts,
+                       tmp / "spooled.duckdb", settings, tmp / "spool")
     per_doc = compare_loaders(path, tmp, args.subset)
     print_table([bare, parse, worker, full, load, spooled, None, *per_doc], bare)
     print_summary(bare, parse, full, spooled, per_doc, traced)
-    print_projection(worker, load_seconds, full.records)
+    print_projection(spooled, worker, load_seconds, full.records)
     if args.profile:
         profile(path, tmp, args.profile, settings)
 

@@ -35,7 +35,7 @@ def parse_pubmed_file(source: str, spool: str | None = None) -> list[Parsed] | i
     records = _parsed(source)
     if spool is None:
         return list(records)
-    return write_spool(records, spool, LOAD_BATCH)
+    return write_spool(records, spool, LOAD_BATCH, Parsed.to_wire)
 
 
 def _parsed(source: str) -> Iterator[Parsed]:
@@ -93,7 +93,7 @@ def _load_file(writer: Writer, source: str, future, folder: str | None) -> Inges
     try:
         if folder is None:
             return load_parsed_into(writer, future.result())
-        for batch in read_spool(folder, finished=lambda: future.wrapped_future.done()):
+        for batch in read_spool(folder, lambda: future.wrapped_future.done(), Parsed.from_wire):
             report.add(load_parsed_into(writer, batch))
         if not is_complete(folder):
             future.result()  # raises the worker's error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from prefect import flow, task
@@ -38,6 +38,20 @@ class Parsed:
     source: SourceRecord | None = None
     error: str | None = None
     deleted: list[str] | None = None  # PMIDs a PubMed update file deletes (DeleteCitation)
+    # The article's `to_bytes`, when it was made for the content hash: sent as is by `to_wire`.
+    encoded: bytes | None = field(default=None, repr=False, compare=False)
+
+    def to_wire(self) -> tuple:
+        """Plain values for `marshal`: how a worker process hands a parsed record to the writer (flows/spool.py)."""
+        article = self.encoded or (self.article.to_bytes() if self.article is not None else None)
+        source = astuple(self.source) if self.source is not None else None
+        return (self.input, article, source, self.error, self.deleted)
+
+    @classmethod
+    def from_wire(cls, wire: tuple) -> Parsed:
+        label, article, source, error, deleted = wire
+        return cls(label, Article.from_bytes(article) if article is not None else None,
+                   SourceRecord(*source) if source is not None else None, error, deleted)
 
 
 @dataclass
@@ -63,14 +77,14 @@ class IngestReport:
         self.failures.extend(other.failures)
 
 
-def record_source(key: str, record: Article) -> SourceRecord:
+def record_source(key: str, record: Article, encoded: bytes | None = None) -> SourceRecord:
     """The source of a record that has no file of its own (an EFetch batch, a baseline file's citation):
     its hash is the parse's, so a rerun that parses the same record finds it unchanged.
 
-    The hash is of the record's `repr` (dataclass fields in order, deterministic): a tenth of the cost of its
-    JSON, which took longer than parsing the record and dominated a baseline load.
+    The hash is of `Article.to_bytes` (the fields in order, deterministic): its JSON cost more than parsing
+    the record and dominated a baseline load.
     """
-    digest = hashlib.sha256(repr(record).encode()).hexdigest()
+    digest = hashlib.sha256(encoded or record.to_bytes()).hexdigest()
     return SourceRecord(input=key, content_hash=digest, size_bytes=0, parser=f"litingest/{PARSER_VERSION}")
 
 
@@ -80,7 +94,9 @@ def parsed_record(label: str, key: str, record: Article | Deletion | RecordError
         return Parsed(label, deleted=list(record.pmids))
     if isinstance(record, RecordError):
         return Parsed(label, error=str(record))
-    return Parsed(label, article=record, source=record_source(f"{key}{record.pmid}.{record.pmid_version or 1}", record))
+    encoded = record.to_bytes()
+    source = record_source(f"{key}{record.pmid}.{record.pmid_version or 1}", record, encoded)
+    return Parsed(label, article=record, source=source, encoded=encoded)
 
 
 def parse_raw(raw: RawDocument) -> list[Parsed]:
