@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import _pathfix  # noqa: F401  (before the project's packages)
 from lxml import etree
 
 from flows.baseline import _parsed
