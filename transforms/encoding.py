@@ -8,6 +8,8 @@ import re
 import charset_normalizer
 import ftfy
 
+from transforms import textfix
+
 _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 _XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.:-]+)", re.I)
@@ -25,6 +27,7 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=Fal
 # double-byte codec: the UTF-8 of a no-break space (C2 A0) read as CP949 is U+D63B.
 _CJK = "\u1100-\u11ff\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _STRAY_CJK_RE = re.compile(f"(?<=[A-Za-z0-9.,;:)\\]\u2013\u2014 ])([{_CJK}]{{1,3}})(?=[A-Za-z0-9(\\[ ]|$)", re.M)
+_ANY_CJK_RE = re.compile(f"[{_CJK}]")
 _LEGACY_CODECS = ("cp949", "gbk", "big5", "shift_jis", "euc_jp")
 # A text counts as Latin-script when this share of its letters are Latin; then stray CJK is suspect.
 LATIN_SHARE_FOR_REPAIR = 0.9
@@ -90,14 +93,15 @@ def _undo_legacy_codec(run: str) -> str | None:
 
 def repair_stray_cjk(text: str) -> str:
     """Undo UTF-8 read as CP949/GBK/Shift-JIS where it hit single characters in Latin text."""
-    if _latin_share(text) < LATIN_SHARE_FOR_REPAIR:
+    if not _ANY_CJK_RE.search(text) or _latin_share(text) < LATIN_SHARE_FOR_REPAIR:
         return text
     return _STRAY_CJK_RE.sub(lambda m: _undo_legacy_codec(m.group(1)) or m.group(1), text)
 
 
 def repair(text: str) -> str:
-    """Mojibake repair: ftfy for the common UTF-8-as-Latin-1/CP1252 kind, then stray legacy CJK."""
-    return repair_stray_cjk(ftfy.fix_text(text, config=_FTFY_CONFIG))
+    """Mojibake repair: ftfy for the common UTF-8-as-Latin-1/CP1252 kind (on the lines it could change),
+    then stray legacy CJK."""
+    return repair_stray_cjk(textfix.fix_text(text, _FTFY_CONFIG))
 
 
 def to_text(body: bytes, content_type: str | None = None) -> str:

@@ -29,12 +29,31 @@ HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "dt"})
 RUN_IN_TAGS = frozenset({"b", "strong", "span", "em", "i"})
 BOLD_TAGS = frozenset({"b", "strong"})
 
+# Letters by how rarely they appear in English words and class names, rarest first.
+_RARE_LETTERS_FIRST = "zqxjkvbpygfwmucldrhsnioate"
+
+
+def _attributes_holding(words: tuple[str, ...], attributes: tuple[str, ...]) -> etree.XPath:
+    """Elements one of whose `attributes` holds one of `words` (lower-case letters) in any letter case.
+
+    Written for libxml2's speed, where such queries cost a predicate per node: attribute nodes are tested
+    (`//@class[...]/..`), not every element; a letter all the words hold (the rarest) is looked for first, in
+    both cases, and only the values holding it have the words' letters lower-cased (`translate`, the slow
+    part) and the words looked for.
+    """
+    if not words or not all(word.isalpha() and word.isascii() and word.islower() for word in words):
+        raise ValueError(f"not lower-case words: {words}")
+    letters = "".join(sorted({c for word in words for c in word}))
+    common = next((c for c in _RARE_LETTERS_FIRST if all(c in word for word in words)), None)
+    has_letter = f"[contains(., '{common}') or contains(., '{common.upper()}')]" if common else ""
+    lowered = f"translate(., '{letters.upper()}', '{letters}')"
+    has_word = " or ".join(f"contains({lowered}, '{w}')" for w in words)
+    return etree.XPath(" | ".join(f"//@{a}{has_letter}[{has_word}]/.." for a in attributes))
+
+
 # 2. What marks an abstract block, and what looks like one but is not the article's abstract.
-_LOWER = "translate(@{0}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 ABSTRACT_ATTRIBUTES = ("id", "class", "itemprop", "data-title")
-_ABSTRACT_XPATH = etree.XPath(
-    "//*[" + " or ".join(f"contains({_LOWER.format(a)}, 'abstract')" for a in ABSTRACT_ATTRIBUTES) + "]"
-)
+_ABSTRACT_XPATH = _attributes_holding(("abstract",), ABSTRACT_ATTRIBUTES)
 CONTAINER_TAGS = frozenset({"div", "section", "article", "blockquote", "p", "span", "td", "dd", "aside"})
 # Class/id words that make an "abstract" element something else: a link, a tab, a label, a teaser.
 NOT_ABSTRACT_ATTR_RE = re.compile(
@@ -84,18 +103,11 @@ _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _LABEL_PUNCT = " :.\u2014\u2013-"
 _HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
 _H1_XPATH = etree.XPath("//h1")
-_DOI_HOLDER_XPATH = etree.XPath(
-    "//*[contains(translate(@class, 'DOI', 'doi'), 'doi') or contains(translate(@id, 'DOI', 'doi'), 'doi')]"
-)
+_DOI_HOLDER_XPATH = _attributes_holding(("doi",), ("class", "id"))
 _LOGO_RE = re.compile(r"logo|brand", re.I)
 # A field label inside the title heading (arXiv: `<h1><span class="descriptor">Title:</span>...`).
 _TITLE_LABEL_RE = re.compile(r"^title\s*:\s*", re.I)
-_KEYWORD_HOLDER_XPATH = etree.XPath(
-    "//*[contains(translate(@class, 'KWDEYORD', 'kwdeyord'), 'kwd')"
-    " or contains(translate(@class, 'KWDEYORD', 'kwdeyord'), 'keyword')"
-    " or contains(translate(@id, 'KWDEYORD', 'kwdeyord'), 'kwd')"
-    " or contains(translate(@id, 'KWDEYORD', 'kwdeyord'), 'keyword')]"
-)
+_KEYWORD_HOLDER_XPATH = _attributes_holding(("kwd", "keyword"), ("class", "id"))
 _KEYWORD_ATTR_RE = re.compile(r"(?<![a-z])(?:kwds?|key-?words?)(?![a-z])", re.I)
 _TERM_PUNCT = " .,;:\u00b7|"
 _DOI_WORD_RE = re.compile(r"(?<![a-z])doi(?![a-z])", re.I)
@@ -434,10 +446,14 @@ def visible_doi(tree: etree._Element) -> str | None:
 def _shown_keywords(tree: etree._Element) -> set[str]:
     """Case-folded texts of the elements a page marks as keywords (`class="kwd"`, `<a class="keyword">`)."""
     shown: set[str] = set()
+    seen: set[etree._Element] = set()  # holders nest (a keyword list in a keyword section): read each once
     for holder in _KEYWORD_HOLDER_XPATH(tree):
         if not _KEYWORD_ATTR_RE.search(_attribute_words(holder)):
             continue
         for el in holder.iter():
+            if el in seen:
+                continue
+            seen.add(el)
             text = KEYWORDS_RE.sub("", _one_line(el))  # one term per element, or "Keywords: a; b; c"
             shown.update(t.strip(_TERM_PUNCT).casefold() for t in [text, *split_keywords(text)])
     return shown

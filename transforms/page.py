@@ -8,8 +8,14 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 import lxml.html
+from lxml import etree
+
+from transforms.errors import ParseError
 
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+_HTML_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity)
 
 
 @dataclass
@@ -33,10 +39,15 @@ class Page:
 
     @cached_property
     def tree(self) -> lxml.html.HtmlElement:
-        """The parsed HTML. lxml's HTML parser loads no DTD and fetches nothing."""
+        """The parsed HTML. lxml's HTML parser loads no DTD and fetches nothing. Every element is a plain
+        `HtmlElement` (no form classes): lxml.html picks those in Python for each element touched."""
         parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+        parser.set_element_class_lookup(_HTML_CLASSES)
         # lxml refuses a str that still carries an XML encoding declaration; the text is decoded already.
-        return lxml.html.document_fromstring(_XML_DECLARATION_RE.sub("", self.text, count=1), parser=parser)
+        try:
+            return lxml.html.document_fromstring(_XML_DECLARATION_RE.sub("", self.text, count=1), parser=parser)
+        except (etree.ParserError, etree.XMLSyntaxError) as exc:  # nothing but a doctype or comment
+            raise ParseError(self.name, f"not an HTML document: {exc}", stage="parse") from exc
 
     @cached_property
     def meta(self) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ import re
 
 from lxml import etree
 
+from transforms.errors import ParseError
 from transforms.page import Page
 
 CAPTCHA = "captcha"
@@ -72,7 +73,7 @@ def classify(page: Page) -> str | None:
         return None
     try:
         tree = page.tree
-    except (etree.ParserError, ValueError):  # nothing lxml can read as HTML: no structure to judge
+    except (ParseError, ValueError):  # nothing lxml can read as HTML: no structure to judge
         return None
     body = _body(tree)
     if _is_cookie_wall(tree):

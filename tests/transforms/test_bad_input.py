@@ -46,3 +46,9 @@ def test_html_page_without_article() -> None:
 def test_detects_html_and_text() -> None:
     assert detect_kind(b"<!DOCTYPE html><html><body>x</body></html>", "a") == "html"
     assert detect_kind(b"Br J Cancer. 2003 Nov 3;89(9):1620-6.\n", "a") == "text"
+
+
+@pytest.mark.parametrize("body", [b"<!DOCTYPE html><!-- cut here", b"<!doctype html>\n<!-- a page cut short"])
+def test_html_cut_before_any_element_is_a_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError, match=r"^cut\.html: not an HTML document"):
+        parse_bytes(body, "cut.html", url="https://www.thelancet.com/journals/lancet/article/x/fulltext")

@@ -10,6 +10,7 @@ import pytest
 from transforms.article import AbstractSection, Article
 from transforms.boilerplate import strip_boilerplate
 from transforms.htmltext import (
+    _attributes_holding,
     element_text,
     extract_generic_html,
     find_abstract,
@@ -167,6 +168,21 @@ def test_h1_title_drops_a_title_label():
 
 def test_visible_doi_from_an_element_named_doi():
     assert visible_doi(strip_boilerplate(load("no_metadata.html").tree)) == "10.5555/nema.77"
+
+
+def test_attribute_queries_match_a_word_in_any_letter_case_in_any_listed_attribute():
+    tree = lxml.html.document_fromstring(
+        "<html><body><div id='ABSTRACT-1'></div><div data-title='Graphical AbStRaCt'></div><div class='abs tract'>"
+        "</div><div title='abstract'></div><p class='KWD'></p><p id='key-words'></p><p id='KeyWord'></p></body></html>"
+    )
+    abstract = _attributes_holding(("abstract",), ("id", "class", "itemprop", "data-title"))
+    assert [el.get("id") or el.get("data-title") for el in abstract(tree)] == ["ABSTRACT-1", "Graphical AbStRaCt"]
+    keywords = _attributes_holding(("kwd", "keyword"), ("class", "id"))
+    assert [el.get("class") or el.get("id") for el in keywords(tree)] == ["KWD", "KeyWord"]
+    no_common_letter = _attributes_holding(("kwd", "abstract"), ("id", "class"))
+    assert [el.get("id") or el.get("class") for el in no_common_letter(tree)] == ["ABSTRACT-1", "KWD"]
+    with pytest.raises(ValueError, match="not lower-case words"):
+        _attributes_holding(("DOI",), ("class",))
 
 
 # --- extract_generic_html.

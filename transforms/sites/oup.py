@@ -24,10 +24,12 @@ from transforms.sites.elsevier import add_plain_language, apply_abstracts, headi
 
 PUBLISHER_RE = re.compile(r"^(?:Oxford University Press|Oxford Academic|OUP Academic)\b", re.I)
 # Silverchair: div.kwd-group > a.kwd-part; HighWire: ul.kwd-group > li.kwd. The first group is the author's.
-KEYWORD_GROUP = etree.XPath("(//*[contains(concat(' ', normalize-space(@class), ' '), ' kwd-group ')])[1]")
+# (Whole-page queries test the class attributes, `//@class[...]/..`: libxml2 does that far faster than `//*[...]`.)
+KEYWORD_GROUP = etree.XPath(
+    "(//@class[contains(., 'kwd-group')][contains(concat(' ', normalize-space(.), ' '), ' kwd-group ')]/..)[1]")
 KEYWORD_ITEMS = etree.XPath(".//*[contains(@class, 'kwd-part')] | .//li[contains(@class, 'kwd')]")
 # One card per author in the byline, in order: its name, then its affiliations.
-AUTHOR_CARDS = etree.XPath("(//*[contains(@class, 'al-authors-list')])[1]//*[contains(@class, 'info-card-author')]")
+AUTHOR_CARDS = etree.XPath("(//@class[contains(., 'al-authors-list')]/..)[1]//*[contains(@class, 'info-card-author')]")
 CARD_NAME = etree.XPath(".//*[contains(@class, 'info-card-name')]")
 CARD_AFFILIATIONS = etree.XPath(".//*[contains(@class, 'info-card-affil')]"
                                 "//*[contains(concat(' ', normalize-space(@class), ' '), ' aff ')]")
