@@ -18,7 +18,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.ingest import IngestReport, Parsed, _page, load_articles, refresh_search
+from flows.ingest import IngestReport, Parsed, load_articles, page_record, refresh_search
 from scrapers.errors import ScrapeError
 from scrapers.fetch import (
     DEFAULT_MAX_BYTES,
@@ -62,12 +62,6 @@ class FetchReport(IngestReport):
     not_modified: int = 0
     outcomes: list[UrlOutcome] = field(default_factory=list)
 
-    def add(self, other: IngestReport) -> None:
-        super().add(other)
-        if isinstance(other, FetchReport):
-            self.not_modified += other.not_modified
-            self.outcomes.extend(other.outcomes)
-
     def summary(self) -> str:
         loaded = sum(o.outcome == LOADED for o in self.outcomes)
         return (f"{len(self.outcomes)} URLs, {loaded} loaded ({self.not_modified} not modified since the last fetch): "
@@ -105,7 +99,7 @@ def parse_document(raw: RawDocument) -> tuple[Parsed, str]:
     except Exception as exc:  # a parser bug must not stop the other pages
         log.exception("unexpected error parsing %s", raw.input)
         return Parsed(raw.input, error=f"{raw.input}: parser failed ({type(exc).__name__}: {exc})"), PARSE_ERROR
-    return _page(raw, article), LOADED
+    return page_record(raw, article), LOADED
 
 
 def error_page_kind(fetched: Fetched) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
 
 from prefect import flow, task
@@ -72,9 +72,16 @@ class IngestReport:
                 f"{len(self.failures)} failed")
 
     def add(self, other: IngestReport) -> None:
-        for name in ("inserted", "updated", "unchanged", "deleted"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.failures.extend(other.failures)
+        """Add the counts and append the lists of `other` (the same report, or a plainer one a part of the
+        run returned): one `add` for every report built on this one."""
+        for f in fields(self):
+            if not hasattr(other, f.name):
+                continue
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, list):
+                mine.extend(theirs)
+            else:
+                setattr(self, f.name, mine + theirs)
 
 
 def record_source(key: str, record: Article, encoded: bytes | None = None) -> SourceRecord:
@@ -112,11 +119,13 @@ def parse_raw(raw: RawDocument) -> list[Parsed]:
     except Exception as exc:  # a parser bug must not stop the other documents
         log.exception("unexpected error parsing %s", raw.input)
         return [Parsed(raw.input, error=f"{raw.input}: parser failed ({type(exc).__name__}: {exc})")]
-    return [_page(raw, r) if isinstance(r, Article) and r.source_kind != "pubmed_xml"
+    return [page_record(raw, r) if isinstance(r, Article) and r.source_kind != "pubmed_xml"
             else parsed_record(raw.input, f"{raw.input}#", r) for r in records]
 
 
-def _page(raw: RawDocument, article: Article) -> Parsed:
+def page_record(raw: RawDocument, article: Article) -> Parsed:
+    """A page's record: its source is the document itself (the body's hash and size), so a rerun on the
+    same bytes finds it unchanged."""
     source = SourceRecord(input=raw.input, content_hash=raw.sha256, size_bytes=raw.size,
                           parser=f"litingest/{PARSER_VERSION}")
     return Parsed(raw.input, article=article, source=source)

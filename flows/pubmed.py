@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.ingest import load_parsed_into, parsed_record, refresh_search
+from flows.ingest import IngestReport, load_parsed_into, parsed_record, refresh_search
 from flows.progress import step_done
 from flows.settings import Settings, load_settings
 from scrapers.entrez import EntrezClient
@@ -28,26 +28,22 @@ ESEARCH_MAX_IDS = 10_000
 
 
 @dataclass
-class WindowReport:
-    """What one search window counted, fetched, parsed and loaded, with every gap named by PMID."""
+class WindowReport(IngestReport):
+    """What one search window counted, fetched, parsed and loaded, with every gap named by PMID; the load's
+    counts and failures (records that failed to parse or load) are the `IngestReport` it builds on."""
 
     counted: int = 0
     fetched: int = 0
-    loaded: int = 0
-    unchanged: int = 0
-    deleted: int = 0
     missing: list[str] = field(default_factory=list)  # listed by ESearch, not returned by EFetch
-    failures: list[str] = field(default_factory=list)  # records that failed to parse or load
+
+    @property
+    def loaded(self) -> int:
+        """Records in the database after the load, new, changed or unchanged."""
+        return self.inserted + self.updated + self.unchanged
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.failures
-
-    def add(self, other: WindowReport) -> None:
-        for name in ("counted", "fetched", "loaded", "unchanged", "deleted"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.missing.extend(other.missing)
-        self.failures.extend(other.failures)
+        return not self.missing and super().ok
 
     def summary(self) -> str:
         return (f"{self.counted} counted, {self.fetched} fetched, {self.loaded} loaded "
@@ -115,11 +111,7 @@ def _load_one_window(client: EntrezClient, writer: Writer, term: str, start: dat
             continue
         seen.update(r.pmid for r in records if not isinstance(r, Deletion) and r.pmid)
         report.fetched += sum(isinstance(r, Article) for r in records)
-        loaded = load_parsed_into(writer, [parsed_record(name, "pubmed:", r) for r in records])
-        report.loaded += loaded.inserted + loaded.updated + loaded.unchanged
-        report.unchanged += loaded.unchanged
-        report.deleted += loaded.deleted
-        report.failures.extend(loaded.failures)
+        report.add(load_parsed_into(writer, [parsed_record(name, "pubmed:", r) for r in records]))
     report.missing = sorted(listed - seen, key=int)
     return report
 

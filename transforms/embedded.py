@@ -128,7 +128,6 @@ SOURCE_ORDER = (provenance.CITATION_META, provenance.JSON_LD, provenance.DUBLIN_
                 provenance.OPENGRAPH)
 LIST_FIELDS = frozenset({"keywords", "publication_types", "authors", "affiliations"})
 
-_META_XPATH = etree.XPath("//meta[@name or @property]")
 _JSONLD_XPATH = etree.XPath(
     "//script[translate(normalize-space(@type), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
     " = 'application/ld+json']"
@@ -143,18 +142,14 @@ _INITIAL_DOT_RE = re.compile(r"\b([A-Z])\.\s*")
 
 
 class MetaTags:
-    """The page's `<meta name|property>` pairs, in document order, keyed by lower-case name."""
+    """The page's `<meta name|property>` pairs that carry a value (as written), in document order, keyed by
+    lower-case name; read once by `Page.meta_pairs`."""
 
-    def __init__(self, tree: lxml.html.HtmlElement) -> None:
-        self.pairs: list[tuple[str, str]] = []
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.pairs: list[tuple[str, str]] = [(key, value) for key, value in pairs if value.strip()]
         self.by_name: dict[str, list[str]] = {}
-        for el in _META_XPATH(tree):
-            key = (el.get("name") or el.get("property") or "").strip().lower()
-            # Some saved pages carry the value in `value=` instead of `content=`.
-            value = el.get("content") if el.get("content") is not None else el.get("value")
-            if key and value and value.strip():
-                self.pairs.append((key, value))
-                self.by_name.setdefault(key, []).append(value)
+        for key, value in self.pairs:
+            self.by_name.setdefault(key, []).append(value)
 
     def values(self, names: Iterable[str]) -> list[str]:
         """Values of the named tags: all of the first name's, then the next name's, and so on."""
@@ -490,7 +485,7 @@ def _jsonld(tree: lxml.html.HtmlElement, teasers: set[str]) -> dict[str, Any]:
 
 
 def _candidates(page: Page) -> dict[str, dict[str, Any]]:
-    meta = MetaTags(page.tree)
+    meta = MetaTags(page.meta_pairs)
     teasers = teasers_of(meta)
     return {
         provenance.CITATION_META: _highwire(meta, teasers),

@@ -51,6 +51,12 @@ def _attributes_holding(words: tuple[str, ...], attributes: tuple[str, ...]) -> 
     return etree.XPath(" | ".join(f"//@{a}{has_letter}[{has_word}]/.." for a in attributes))
 
 
+def has_class(name: str) -> str:
+    """An XPath test that the element's class list holds `name` as a whole token (`abstract`, not
+    `abstract-title`): the test site adapters write their queries with."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
 # 2. What marks an abstract block, and what looks like one but is not the article's abstract.
 ABSTRACT_ATTRIBUTES = ("id", "class", "itemprop", "data-title")
 _ABSTRACT_XPATH = _attributes_holding(("abstract",), ABSTRACT_ATTRIBUTES)

@@ -16,6 +16,7 @@ _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HTML_CLASSES = etree.ElementDefaultClassLookup(
     element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity)
+_META_XPATH = etree.XPath("//meta[@name or @property]")
 
 
 @dataclass
@@ -50,17 +51,33 @@ class Page:
             raise ParseError(self.name, f"not an HTML document: {exc}", stage="parse") from exc
 
     @cached_property
-    def meta(self) -> dict[str, list[str]]:
-        """`<meta>` values by lower-cased name or property, for site cues."""
-        out: dict[str, list[str]] = {}
-        for el in self.tree.iter("meta"):
+    def meta_pairs(self) -> list[tuple[str, str]]:
+        """Every `<meta name|property>` as (lower-cased key, value as written), in document order: the one
+        reading of the meta tags, for the site cues (`meta`) and the embedded metadata (transforms.embedded)."""
+        pairs = []
+        for el in _META_XPATH(self.tree):
             key = (el.get("name") or el.get("property") or "").strip().lower()
             if key:
-                out.setdefault(key, []).append((el.get("content") or el.get("value") or "").strip())
+                # Some saved pages carry the value in `value=` instead of `content=`.
+                content = el.get("content")
+                pairs.append((key, content if content is not None else el.get("value") or ""))
+        return pairs
+
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        """`<meta>` values (stripped, empty ones kept) by lower-cased name or property, for site cues."""
+        out: dict[str, list[str]] = {}
+        for key, value in self.meta_pairs:
+            out.setdefault(key, []).append(value.strip())
         return out
 
     def meta_has(self, names: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
         return any(pattern.search(value) for name in names for value in self.meta.get(name, []))
 
     def host_matches(self, hosts: tuple[str, ...]) -> bool:
-        return any(self.host == h or self.host.endswith("." + h) for h in hosts)
+        return on_hosts(self.host, hosts)
+
+
+def on_hosts(host: str, hosts: tuple[str, ...]) -> bool:
+    """`host` is one of `hosts` or a subdomain of one (www.x.org, journals.x.org on x.org)."""
+    return any(host == h or host.endswith("." + h) for h in hosts)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from scrapers import fetch as F
-from scrapers.fetch import Fetcher, FetchPolicy, target, user_agent
+from scrapers.fetch import Fetcher, target, user_agent
 from scrapers.rawstore import RawStore
-from tests.scrapers.webstub import CORPUS, Reply, WebStub, closed_port, corpus_page, redirect, serving
+from tests.scrapers.fetching import quick_fetcher
+from tests.scrapers.webstub import CORPUS, Reply, WebStub, closed_port, corpus_page, redirect
 
 PAGE = "generic_peerj-4886.html"
 # Request times are the server's, taken when each request arrives; the pace may be kept a little early by the
@@ -17,20 +16,8 @@ PAGE = "generic_peerj-4886.html"
 TOLERANCE = 0.05
 
 
-@pytest.fixture
-def site() -> Iterator[WebStub]:
-    yield from serving()
-
-
-@pytest.fixture
-def other_site() -> Iterator[WebStub]:
-    yield from serving()
-
-
 def fetcher(store: RawStore | None = None, **policy: object) -> Fetcher:
-    defaults = dict(user_agent=user_agent("0.0-test", "tests@example.org"), rate=200.0, per_host=4,
-                    timeout=(2.0, 5.0), backoff_factor=0.01, backoff_jitter=0.0)
-    return Fetcher(FetchPolicy(**{**defaults, **policy}), store)  # type: ignore[arg-type]
+    return quick_fetcher(store, **{"per_host": 4, **policy})
 
 
 def spacings(times: list[float]) -> list[float]:

@@ -5,26 +5,16 @@ from __future__ import annotations
 import gzip
 import multiprocessing
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from scrapers.errors import ScrapeError
-from scrapers.fetch import Fetcher, FetchPolicy, user_agent
 from scrapers.rawstore import FetchRecord, RawStore, beside, sha256
-from tests.scrapers.webstub import CORPUS, Hit, Reply, WebStub, serving
+from tests.scrapers.fetching import quick_fetcher as fetcher
+from tests.scrapers.webstub import CORPUS, Hit, Reply, WebStub
 
 PAGE = (CORPUS / "generic_peerj-4886.html").read_bytes()
-
-
-@pytest.fixture
-def site() -> Iterator[WebStub]:
-    yield from serving()
-
-
-def fetcher(store: RawStore) -> Fetcher:
-    return Fetcher(FetchPolicy(user_agent=user_agent("0.0-test", None), rate=200.0, backoff_factor=0.01), store)
 
 
 def test_bodies_are_stored_once_gzip_compressed_under_their_hash(tmp_path: Path) -> None:

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from scrapers.errors import ScrapeError
-from scrapers.fetch import Fetcher, FetchPolicy, user_agent
 from scrapers.robots import RobotsCache
-from tests.scrapers.webstub import Reply, WebStub, redirect, serving
+from tests.scrapers.fetching import quick_fetcher as fetcher
+from tests.scrapers.webstub import Reply, WebStub, redirect
 
 TOLERANCE = 0.05
 PAGE = Reply(body=b"<html><title>t</title><p>text</p></html>")
-
-
-@pytest.fixture
-def site() -> Iterator[WebStub]:
-    yield from serving()
-
-
-@pytest.fixture
-def other_site() -> Iterator[WebStub]:
-    yield from serving()
-
-
-def fetcher(**policy: object) -> Fetcher:
-    defaults = dict(user_agent=user_agent("0.0-test", "tests@example.org"), rate=200.0, backoff_factor=0.01,
-                    backoff_jitter=0.0, timeout=(2.0, 5.0))
-    return Fetcher(FetchPolicy(**{**defaults, **policy}))  # type: ignore[arg-type]
 
 
 def robots(text: str) -> Reply:

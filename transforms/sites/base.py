@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from transforms import provenance
 from transforms.article import Article
+from transforms.errors import NoArticleError
 from transforms.htmltext import extract_generic_html
-from transforms.page import Page
+from transforms.page import Page, on_hosts
+
+# A page's own addresses: where a publisher's page says it lives.
+SELF_ADDRESS_TAGS = ("og:url", "citation_abstract_html_url", "citation_fulltext_html_url", "citation_pdf_url")
 
 
 class Site:
@@ -49,6 +54,39 @@ class Site:
     def patch_html(self, page: Page, article: Article) -> Article:
         """Correct what the generic HTML layer gets wrong on this site; say why in a comment."""
         return article
+
+
+class OpenAccessSite(Site):
+    """An open-access site (PMC, PLOS, Frontiers, MDPI) serves whole articles, with or without an abstract
+    (editorials, letters, corrections): there, a page is an article when it carries citation_title or an
+    abstract (`require_article`). With no URL, the page's own addresses say whose page it is."""
+
+    needs_abstract_on_html = False
+
+    def matches(self, page: Page) -> bool:
+        return page.kind == "html" and own_address(page, self.hosts)
+
+    def extract(self, page: Page, draft: Article) -> Article:
+        article = super().extract(page, draft)
+        if page.kind == "html":
+            require_article(page, article, self.name)
+        return article
+
+
+def require_article(page: Page, a: Article, site: str) -> None:
+    if not a.abstract and not any(page.meta.get("citation_title", [])):
+        raise NoArticleError(page.name, f"no citation_title and no abstract on this {site} page: not an article page")
+
+
+def own_address(page: Page, hosts: tuple[str, ...]) -> bool:
+    """A page cue: the page's own addresses (og:url, citation_*_url, canonical link) are on the site's hosts.
+    A repository or aggregator copying a publisher's citation_* tags points them at itself."""
+    links = [el.get("href") or "" for el in page.tree.iter("link") if (el.get("rel") or "").lower() == "canonical"]
+    for address in [*(v for name in SELF_ADDRESS_TAGS for v in page.meta.get(name, [])), *links]:
+        host = (urlsplit(address.strip()).hostname or "").lower()
+        if host and on_hosts(host, hosts):
+            return True
+    return False
 
 
 @dataclass

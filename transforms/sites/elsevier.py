@@ -19,7 +19,7 @@ from lxml import etree
 from transforms.article import Article, Author, OtherAbstract
 from transforms.boilerplate import remove_element
 from transforms.embedded import parse_author_name
-from transforms.htmltext import ABSTRACT_HEADINGS, element_text, sections_of
+from transforms.htmltext import ABSTRACT_HEADINGS, element_text, has_class, sections_of
 from transforms.normalize import abstract_from_sections, clean_text, language_code
 from transforms.page import Page
 from transforms.sites.base import Site
@@ -31,17 +31,13 @@ PLAIN_LANGUAGE = "plain-language-summary"
 PLAIN_LANGUAGE_HEADINGS = frozenset({"plain language summary", "lay summary", "lay abstract"})
 
 
-def _class_xpath(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
 # ScienceDirect: the abstracts area holds one div.abstract per block (author, author-highlights, graphical).
-SD_ABSTRACTS = etree.XPath(f"//*[@id='abstracts']//div[{_class_xpath('abstract')}]")
+SD_ABSTRACTS = etree.XPath(f"//*[@id='abstracts']//div[{has_class('abstract')}]")
 SD_STATE = etree.XPath("//script[@type='application/json'][@data-iso-key]")
-SD_AUTHOR_SURNAMES = etree.XPath(f"//*[@id='author-group']//*[{_class_xpath('surname')}]")
-SD_GIVEN_NAME = etree.XPath(f".//*[{_class_xpath('given-name')}]")
-SD_KEYWORD_SECTIONS = etree.XPath(f"//div[{_class_xpath('keywords-section')}]")
-SD_KEYWORDS = etree.XPath(f".//*[{_class_xpath('keyword')}]")
+SD_AUTHOR_SURNAMES = etree.XPath(f"//*[@id='author-group']//*[{has_class('surname')}]")
+SD_GIVEN_NAME = etree.XPath(f".//*[{has_class('given-name')}]")
+SD_KEYWORD_SECTIONS = etree.XPath(f"//div[{has_class('keywords-section')}]")
+SD_KEYWORDS = etree.XPath(f".//*[{has_class('keyword')}]")
 # Lancet and Cell (Atypon): every abstract-like block is a section marked property="abstract".
 ATYPON_ABSTRACTS = etree.XPath("//section[@property='abstract']")
 ATYPON_KEYWORDS = etree.XPath("//section[@property='keywords' or @id='keywords']//li")

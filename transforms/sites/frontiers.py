@@ -13,13 +13,12 @@ from lxml import etree
 
 from transforms.article import AbstractSection, Article
 from transforms.boilerplate import remove_element
-from transforms.htmltext import MIN_ABSTRACT_CHARS, sections_of
+from transforms.htmltext import MIN_ABSTRACT_CHARS, has_class, sections_of
 from transforms.normalize import abstract_from_sections, clean_text
 from transforms.page import Page
-from transforms.sites import pmc
-from transforms.sites.base import Site
+from transforms.sites.base import OpenAccessSite
 
-ABSTRACT_BLOCK = etree.XPath("//div[contains(concat(' ', normalize-space(@class), ' '), ' JournalAbstract ')]")
+ABSTRACT_BLOCK = etree.XPath(f"//div[{has_class('JournalAbstract')}]")
 # Parts of the block that are not the abstract: the title (and its wrapper), the article-type and citation
 # bars, the authors, the numbered affiliations and notes.
 NOT_ABSTRACT = etree.XPath(
@@ -29,14 +28,10 @@ NOT_ABSTRACT = etree.XPath(
 )
 
 
-class Frontiers(Site):
+class Frontiers(OpenAccessSite):
     name = "frontiers"
     hosts = ("frontiersin.org",)
     priority = 10
-    needs_abstract_on_html = False  # open access: see pmc.require_article
-
-    def matches(self, page: Page) -> bool:
-        return page.kind == "html" and pmc.own_address(page, self.hosts)
 
     def patch_html(self, page: Page, article: Article) -> Article:
         sections = abstract_sections(page.tree)
@@ -48,7 +43,6 @@ class Frontiers(Site):
         if not article.pages:
             # Frontiers numbers articles instead of pages; `citation_pages` carries that number.
             article.pages = next((clean_text(v) for v in page.meta.get("citation_pages", []) if v), None)
-        pmc.require_article(page, article, self.name)
         return article
 
 

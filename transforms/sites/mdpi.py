@@ -17,17 +17,17 @@ from lxml import etree
 from transforms.article import AbstractSection, Article
 from transforms.boilerplate import remove_element
 from transforms.embedded import split_keywords
-from transforms.htmltext import KEYWORDS_RE, KNOWN_LABELS, element_text
+from transforms.htmltext import KEYWORDS_RE, KNOWN_LABELS, element_text, has_class
 from transforms.normalize import abstract_from_sections, clean_text
 from transforms.page import Page
 from transforms.sites import pmc
-from transforms.sites.base import Site
+from transforms.sites.base import OpenAccessSite
 
 # Abstract blocks: `section.html-abstract` (2024 layout, also the Simple Summary), `div.art-abstract` (older).
 ABSTRACT_BLOCKS = etree.XPath(
-    "//section[contains(concat(' ', normalize-space(@class), ' '), ' html-abstract ')]"
-    " | //div[contains(concat(' ', normalize-space(@class), ' '), ' art-abstract ')]"
-    "[not(.//section[contains(concat(' ', normalize-space(@class), ' '), ' html-abstract ')])]"
+    f"//section[{has_class('html-abstract')}]"
+    f" | //div[{has_class('art-abstract')}]"
+    f"[not(.//section[{has_class('html-abstract')}])]"
 )
 KEYWORD_BLOCKS = etree.XPath(".//*[@id='html-keywords'] | .//*[contains(@class, 'art-keywords')]")
 AUTHOR_ENTRIES = etree.XPath("//div[contains(@class, 'art-authors')]/span[contains(@class, 'inlineblock')]")
@@ -48,14 +48,10 @@ INLINE_LABEL_RE = re.compile(r"(?:^|(?<=[.!?)\]]))\s*(?P<label>[A-Z][A-Za-z]*(?:
 LABEL_SPLIT_RE = re.compile(r"\s*/\s*|\s+&\s+|\s+")
 
 
-class MDPI(Site):
+class MDPI(OpenAccessSite):
     name = "mdpi"
     hosts = ("mdpi.com",)
     priority = 10
-    needs_abstract_on_html = False  # open access: see pmc.require_article
-
-    def matches(self, page: Page) -> bool:
-        return page.kind == "html" and pmc.own_address(page, self.hosts)
 
     def patch_html(self, page: Page, article: Article) -> Article:
         tree = page.tree
@@ -69,7 +65,6 @@ class MDPI(Site):
             article.keywords = keywords_of(tree) or [t for v in page.meta.get("dc.subject", [])
                                                     for t in split_keywords(v)]
         _read_affiliations(tree, article)
-        pmc.require_article(page, article, self.name)
         return article
 
 

@@ -16,7 +16,7 @@ from lxml import etree
 
 from transforms.article import Article, Author
 from transforms.boilerplate import remove_element
-from transforms.htmltext import element_text
+from transforms.htmltext import element_text, has_class
 from transforms.normalize import clean_text
 from transforms.page import Page
 from transforms.sites.base import Site
@@ -32,7 +32,7 @@ KEYWORD_ITEMS = etree.XPath(".//*[contains(@class, 'kwd-part')] | .//li[contains
 AUTHOR_CARDS = etree.XPath("(//@class[contains(., 'al-authors-list')]/..)[1]//*[contains(@class, 'info-card-author')]")
 CARD_NAME = etree.XPath(".//*[contains(@class, 'info-card-name')]")
 CARD_AFFILIATIONS = etree.XPath(".//*[contains(@class, 'info-card-affil')]"
-                                "//*[contains(concat(' ', normalize-space(@class), ' '), ' aff ')]")
+                                f"//*[{has_class('aff')}]")
 # Silverchair: each abstract-like block is a section.abstract after its own h2.abstract-title ("Abstract",
 # "Graphical Abstract", "Lay Summary"). HighWire pages have one abstract block, which the generic layer finds.
 ABSTRACT_BLOCKS = etree.XPath("//section[@class = 'abstract']")

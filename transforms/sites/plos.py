@@ -11,31 +11,26 @@ import re
 from lxml import etree
 
 from transforms.article import Article
-from transforms.htmltext import element_text
+from transforms.htmltext import element_text, has_class
 from transforms.page import Page
 from transforms.sites import pmc
-from transforms.sites.base import Site
+from transforms.sites.base import OpenAccessSite
 
-ABSTRACT_BLOCKS = etree.XPath("//div[contains(concat(' ', normalize-space(@class), ' '), ' abstract ')]")
+ABSTRACT_BLOCKS = etree.XPath(f"//div[{has_class('abstract')}]")
 # "Citation: Moore SR, Saidel GM, Knothe U, Knothe Tate ML (2014) Title. PLoS Comput Biol 10(6): e1003604."
 CITATION_PARAGRAPHS = etree.XPath("//div[contains(@class, 'articleinfo')]//p[strong or b]")
 CITATION_RE = re.compile(r"^\s*Citation:\s*(?P<authors>.+?)\s*\((?P<year>\d{4})\)\s")
 
 
-class PLOS(Site):
+class PLOS(OpenAccessSite):
     name = "plos"
     hosts = ("plos.org", "plosone.org", "plosbiology.org", "plosmedicine.org", "ploscompbiol.org",
              "plosgenetics.org", "plospathogens.org", "plosntds.org")
     priority = 10
-    needs_abstract_on_html = False  # open access: see pmc.require_article
-
-    def matches(self, page: Page) -> bool:
-        return page.kind == "html" and pmc.own_address(page, self.hosts)
 
     def patch_html(self, page: Page, article: Article) -> Article:
         pmc.fix_surnames(article.authors, cited_authors(page.tree))
         pmc.apply_abstract_blocks(list(ABSTRACT_BLOCKS(page.tree)), article)
-        pmc.require_article(page, article, self.name)
         return article
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import copy
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lxml import etree
 
 from transforms.article import AbstractSection, Article, Author, OtherAbstract
 from transforms.boilerplate import remove_element
 from transforms.embedded import split_keywords
-from transforms.errors import NoArticleError
 from transforms.htmltext import (
     ABSTRACT_HEADINGS,
     ENGLISH_HEADINGS,
@@ -25,16 +24,18 @@ from transforms.htmltext import (
     MIN_ABSTRACT_CHARS,
     OTHER_BLOCK_HEADING_RE,
     element_text,
+    has_class,
     sections_of,
 )
 from transforms.normalize import abstract_from_sections, clean_text, initials_of, language_code, normalize_pages
 from transforms.page import Page
-from transforms.sites.base import Site
+from transforms.sites.base import OpenAccessSite
+from transforms.sites.pubmed import PMCID_RE  # "PMCID: PMC…" as NCBI prints it on both sites
 
 # Abstract blocks: `section.abstract` (2024 layout); `div.tsec` holding an abstract (classic layout).
 ABSTRACT_BLOCKS = etree.XPath(
-    "//section[contains(concat(' ', normalize-space(@class), ' '), ' abstract ')]"
-    " | //div[contains(concat(' ', normalize-space(@class), ' '), ' tsec ')]"
+    f"//section[{has_class('abstract')}]"
+    f" | //div[{has_class('tsec')}]"
 )
 # The citation block above the title: `div.fm-citation` (classic), `section.pmc-layout__citation` (2024).
 CITATION_BLOCK = etree.XPath(
@@ -57,7 +58,7 @@ KEYWORD_TITLES = etree.XPath(
 )
 # The author list links each name to a PubMed author search: `term=Knothe Tate ML[Author]`.
 AUTHOR_LINKS = etree.XPath(
-    "//*[contains(@class, 'fm-author') or (contains(concat(' ', normalize-space(@class), ' '), ' cg '))]"
+    f"//*[contains(@class, 'fm-author') or ({has_class('cg')})]"
     "/a[contains(@href, '[Author]') or contains(@href, '%5BAuthor%5D')]"
 )
 # Keyword groups inside an abstract block, whatever their title's language ("Palavras-chave:").
@@ -69,7 +70,6 @@ CITATION_RE = re.compile(
     r"\s*;\s*(?P<volume>[^(:;\s]+)?\s*(?:\((?P<issue>[^)]*)\))?\s*:\s*"
     r"(?P<pages>[A-Za-z]?\d+[A-Za-z\d]*(?:\s*[–-]\s*[A-Za-z]?\d+[A-Za-z\d]*)?)"
 )
-PMCID_RE = re.compile(r"\bPMCID:\s*(PMC\d+)\b")
 PMCID_URL_RE = re.compile(r"/(?:pmc/)?articles/(PMC\d+)", re.I)
 AUTHOR_TERM_RE = re.compile(r"term=\"?([^\"\[]+?)\"?\s*\[Author\]", re.I)
 # "Smith JA" / "Knothe Tate ML": a surname and MEDLINE initials.
@@ -91,15 +91,13 @@ OTHER_LANGUAGE = "Publisher"
 PUBLISHER_RE = re.compile(r"^pmc$", re.I)
 GO_TO_RE = re.compile(r"^go to:?$", re.I)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-SELF_ADDRESS_TAGS = ("og:url", "citation_abstract_html_url", "citation_fulltext_html_url", "citation_pdf_url")
 
 
-class PMC(Site):
+class PMC(OpenAccessSite):
     name = "pmc"
     hosts = ("ncbi.nlm.nih.gov", "pubmedcentral.nih.gov")
     url_pattern = re.compile(r"pmc\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pmc/|pubmedcentral\.nih\.gov", re.I)
     priority = 10
-    needs_abstract_on_html = False  # see require_article
 
     def matches(self, page: Page) -> bool:
         return page.kind == "html" and page.meta_has(("ncbi_db",), PUBLISHER_RE)
@@ -113,26 +111,7 @@ class PMC(Site):
             article.keywords = keywords
         fix_surnames(article.authors, [_term_name(a.get("href") or "") for a in AUTHOR_LINKS(tree)])
         apply_abstract_blocks(abstract_blocks(tree), article)
-        require_article(page, article, self.name)
         return article
-
-
-def require_article(page: Page, a: Article, site: str) -> None:
-    """Open-access sites serve whole articles, with or without an abstract (editorials, letters,
-    corrections): there, a page is an article when it carries citation_title or an abstract."""
-    if not a.abstract and not any(page.meta.get("citation_title", [])):
-        raise NoArticleError(page.name, f"no citation_title and no abstract on this {site} page: not an article page")
-
-
-def own_address(page: Page, hosts: tuple[str, ...]) -> bool:
-    """A page cue: the page's own addresses (og:url, citation_*_url, canonical link) are on the site's hosts.
-    A repository or aggregator copying a publisher's citation_* tags points them at itself."""
-    links = [el.get("href") or "" for el in page.tree.iter("link") if (el.get("rel") or "").lower() == "canonical"]
-    for address in [*(v for name in SELF_ADDRESS_TAGS for v in page.meta.get(name, [])), *links]:
-        host = (urlsplit(address.strip()).hostname or "").lower()
-        if host and any(host == h or host.endswith("." + h) for h in hosts):
-            return True
-    return False
 
 
 def pmcid(page: Page) -> str | None:

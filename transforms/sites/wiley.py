@@ -15,7 +15,7 @@ from lxml import etree
 
 from transforms.article import Article, Author
 from transforms.embedded import parse_author_name
-from transforms.htmltext import element_text
+from transforms.htmltext import element_text, has_class
 from transforms.normalize import clean_text
 from transforms.page import Page
 from transforms.sites.base import Site
@@ -25,7 +25,7 @@ PUBLISHER_RE = re.compile(r"\bWiley\b", re.I)
 TYPESET_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 ABSTRACT_SECTIONS = etree.XPath(
-    "//section[contains(concat(' ', normalize-space(@class), ' '), ' article-section__abstract ')]")
+    f"//section[{has_class('article-section__abstract')}]")
 # The byline's author cards; a page repeats the byline (desktop and mobile), the first card of a name counts.
 AUTHOR_CARDS = etree.XPath("//*[contains(@class, 'loa-authors')]//div[contains(@class, 'author-info')]")
 # Card lines after the affiliations: the correspondence block and its e-mail lines.
