@@ -1,4 +1,4 @@
-"""Loads `Article` records into the normalized tables: one transaction per document, idempotent by input."""
+"""The loader's records and tables, and loading one document at a time (a batch of one: warehouse/bulk.py)."""
 
 from __future__ import annotations
 
@@ -44,11 +44,13 @@ class LoadReport:
 
 @dataclass(frozen=True, slots=True)
 class ChildTable:
-    """A child table: its columns after `article_id` (name, DuckDB type) and the rows an article gives."""
+    """A child table: its columns after `article_id` (name, DuckDB type), the rows an article gives, and the
+    Article field they are made from (equal fields, equal rows)."""
 
     name: str
     columns: tuple[tuple[str, str], ...]
     rows: Callable[[Article], list[tuple[Any, ...]]]
+    source: str = ""
 
 
 def _author_affiliations(article: Article) -> list[tuple[Any, ...]]:
@@ -60,46 +62,42 @@ CHILD_TABLES = (
     ChildTable("authors", (("position", "INTEGER"), ("last", "VARCHAR"), ("fore", "VARCHAR"),
                            ("initials", "VARCHAR"), ("collective", "VARCHAR"), ("orcid", "VARCHAR")),
                lambda a: [(i, x.last, x.fore, x.initials, x.collective, x.orcid)
-                          for i, x in enumerate(a.authors, 1)]),
+                          for i, x in enumerate(a.authors, 1)], "authors"),
     ChildTable("author_affiliations", (("author_position", "INTEGER"), ("position", "INTEGER"),
-                                       ("affiliation", "VARCHAR")), _author_affiliations),
+                                       ("affiliation", "VARCHAR")), _author_affiliations, "authors"),
     ChildTable("article_affiliations", (("position", "INTEGER"), ("affiliation", "VARCHAR")),
-               lambda a: list(enumerate(a.affiliations, 1))),
+               lambda a: list(enumerate(a.affiliations, 1)), "affiliations"),
     ChildTable("abstract_sections", (("position", "INTEGER"), ("label", "VARCHAR"), ("text", "VARCHAR")),
-               lambda a: [(i, s.label, s.text) for i, s in enumerate(a.abstract_sections, 1)]),
+               lambda a: [(i, s.label, s.text) for i, s in enumerate(a.abstract_sections, 1)], "abstract_sections"),
     ChildTable("keywords", (("position", "INTEGER"), ("keyword", "VARCHAR")),
-               lambda a: list(enumerate(a.keywords, 1))),
+               lambda a: list(enumerate(a.keywords, 1)), "keywords"),
     ChildTable("mesh_terms", (("position", "INTEGER"), ("descriptor", "VARCHAR"), ("major", "BOOLEAN"),
                               ("qualifiers", "VARCHAR[]"), ("ui", "VARCHAR")),
                lambda a: [(i, m.descriptor, bool(m.major), list(m.qualifiers or []), m.ui)
-                          for i, m in enumerate(a.mesh_terms, 1)]),
+                          for i, m in enumerate(a.mesh_terms, 1)], "mesh_terms"),
     ChildTable("other_abstracts", (("position", "INTEGER"), ("type", "VARCHAR"), ("language", "VARCHAR"),
                                    ("text", "VARCHAR")),
-               lambda a: [(i, o.type, o.language, o.text) for i, o in enumerate(a.other_abstracts, 1)]),
+               lambda a: [(i, o.type, o.language, o.text) for i, o in enumerate(a.other_abstracts, 1)],
+               "other_abstracts"),
     ChildTable("article_links", (("position", "INTEGER"), ("kind", "VARCHAR"), ("pmid", "VARCHAR"),
                                  ("note", "VARCHAR")),
-               lambda a: [(i, x.kind, x.pmid, x.note) for i, x in enumerate(a.links, 1)]),
+               lambda a: [(i, x.kind, x.pmid, x.note) for i, x in enumerate(a.links, 1)], "links"),
     ChildTable("publication_types", (("position", "INTEGER"), ("publication_type", "VARCHAR")),
-               lambda a: list(enumerate(a.publication_types, 1))),
+               lambda a: list(enumerate(a.publication_types, 1)), "publication_types"),
 )
 
 
 def load_document(con: DuckDBPyConnection, article: Article, source: SourceRecord) -> LoadResult:
-    """Load one document in one transaction; on any error nothing of it remains and the error is re-raised."""
-    with transaction(con):
-        known = _find_source(con, source.input)
-        if known and known[1:] == (source.content_hash, source.parser):
-            return LoadResult(known[0], "unchanged")
-        if known:
-            _update_article(con, known[0], article)
-            _update_source(con, article, source)
-            return LoadResult(known[0], "updated")
-        match = _find_same_article(con, article)
-        if match is not None and not _is_older_version(con, match, article):
-            _update_article(con, match, article)
-        article_id = match if match is not None else _insert_article(con, article)
-        _insert_source(con, article_id, article, source)
-        return LoadResult(article_id, "updated" if match is not None else "inserted")
+    """Load one document in one transaction; on any error nothing of it remains and the error is re-raised.
+
+    A batch of one (warehouse/bulk.py): the record is matched to the article it belongs to (warehouse/merge.py),
+    stored as one of that article's sources, and the article merged again from all of them.
+    """
+    from warehouse.bulk import load_batch  # bulk builds on this module's records and tables
+
+    result = load_batch(con, [(article, source)])
+    action: Action = "inserted" if result.inserted else "updated" if result.updated else "unchanged"
+    return LoadResult(result.article_ids[0], action)
 
 
 def load_documents(con: DuckDBPyConnection, items: Iterable[tuple[Article, SourceRecord]]) -> LoadReport:
@@ -114,96 +112,59 @@ def load_documents(con: DuckDBPyConnection, items: Iterable[tuple[Article, Sourc
     return report
 
 
+def delete_pmids(con: DuckDBPyConnection, pmids: list[str], input_: str | None = None) -> int:
+    """Apply PubMed's DeleteCitation in one transaction; the PMIDs are kept in `deleted_pmids`.
+
+    What PubMed published under a deleted PMID goes (its XML records and its own pages); an article that other
+    sources still describe (a publisher page, a text copy) stays, merged again from them; one left without any
+    source goes with all its rows. Returns the number of articles that lost sources.
+    """
+    from warehouse.bulk import delete_citations, paused_gc
+
+    with paused_gc(), transaction(con):
+        return delete_citations(con, pmids, input_)
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _find_source(con: DuckDBPyConnection, input_: str) -> tuple[int, str, str] | None:
-    """(article_id, content_hash, parser) of the source loaded under `input_`, if any."""
-    sql = "SELECT article_id, content_hash, parser FROM sources WHERE input = ?"
-    row = con.execute(sql, [input_]).fetchone()
-    return (int(row[0]), row[1], row[2]) if row else None
-
-
-def _find_same_article(con: DuckDBPyConnection, article: Article) -> int | None:
-    """An existing article with the same PMID or DOI (simple rule; the full merge is designed later)."""
-    if not article.pmid and not article.doi:
-        return None
-    row = con.execute("SELECT min(article_id) FROM articles WHERE pmid = ? OR doi = ?",
-                      [article.pmid, article.doi]).fetchone()
-    return int(row[0]) if row and row[0] is not None else None
-
-
-def _is_older_version(con: DuckDBPyConnection, article_id: int, article: Article) -> bool:
-    """PubMed versions a PMID (`<PMID Version="2">`): an earlier version never replaces a later one."""
-    row = con.execute("SELECT pmid, pmid_version FROM articles WHERE article_id = ?", [article_id]).fetchone()
-    if row is None or row[0] != article.pmid or row[1] is None or article.pmid_version is None:
-        return False
-    return int(article.pmid_version) < int(row[1])
-
-
-def delete_pmids(con: DuckDBPyConnection, pmids: list[str], input_: str | None = None) -> int:
-    """Apply PubMed's DeleteCitation in one transaction: the articles and their rows go; the PMIDs are kept."""
-    with transaction(con):
-        ids = [r[0] for r in con.execute("SELECT article_id FROM articles WHERE pmid IN (SELECT unnest(?))",
-                                          [pmids]).fetchall()]
-        if ids:
-            for table in (*(t.name for t in CHILD_TABLES), "sources", "articles"):
-                con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [ids])
-        con.execute("INSERT OR REPLACE INTO deleted_pmids SELECT unnest(?::VARCHAR[]), ?, ?",
-                    [pmids, _now(), input_])
-    return len(ids)
-
-
-def _article_values(article: Article) -> list[Any]:
-    values = [getattr(article, name) for name in ARTICLE_COLUMNS]
-    return [list(v) if isinstance(v, list) else v for v in values]
-
-
-def _insert_article(con: DuckDBPyConnection, article: Article) -> int:
-    columns = ", ".join((*ARTICLE_COLUMNS, "created_at", "updated_at"))
-    marks = ", ".join("?" * (len(ARTICLE_COLUMNS) + 2))
-    now = _now()
-    row = con.execute(f"INSERT INTO articles ({columns}) VALUES ({marks}) RETURNING article_id",
-                      [*_article_values(article), now, now]).fetchone()
-    assert row is not None
-    _insert_children(con, int(row[0]), article)
-    return int(row[0])
-
-
-def _update_article(con: DuckDBPyConnection, article_id: int, article: Article) -> None:
-    """Rewrite the article row in place (same id) and replace all of its child rows."""
-    assignments = ", ".join(f"{name} = ?" for name in (*ARTICLE_COLUMNS, "updated_at"))
-    con.execute(f"UPDATE articles SET {assignments} WHERE article_id = ?",
-                [*_article_values(article), _now(), article_id])
-    for table in CHILD_TABLES:
-        con.execute(f"DELETE FROM {table.name} WHERE article_id = ?", [article_id])
-    _insert_children(con, article_id, article)
-
-
-def _insert_children(con: DuckDBPyConnection, article_id: int, article: Article) -> None:
-    """One INSERT ... BY NAME SELECT per table; the rows go column-wise as list parameters, unnested."""
-    for table in CHILD_TABLES:
-        rows = table.rows(article)
-        if rows:
-            columns = [list(col) for col in zip(*rows, strict=True)]
-            con.execute(_child_insert_sql(table), [article_id, *columns])
-
-
-def _child_insert_sql(table: ChildTable) -> str:
-    unnested = ", ".join(f"unnest(?::{kind}[]) AS {name}" for name, kind in table.columns)
-    return f"INSERT INTO {table.name} BY NAME SELECT ?::BIGINT AS article_id, {unnested}"
-
-
-def _insert_source(con: DuckDBPyConnection, article_id: int, article: Article, source: SourceRecord) -> None:
-    con.execute("INSERT INTO sources (article_id, input, content_hash, size_bytes, site, source_kind, "
-                "parser, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [article_id, source.input, source.content_hash, source.size_bytes, article.site,
-                 article.source_kind, source.parser, _now()])
-
-
-def _update_source(con: DuckDBPyConnection, article: Article, source: SourceRecord) -> None:
-    con.execute("UPDATE sources SET content_hash = ?, size_bytes = ?, site = ?, source_kind = ?, parser = ?, "
-                "loaded_at = ? WHERE input = ?",
-                [source.content_hash, source.size_bytes, article.site, article.source_kind, source.parser,
-                 _now(), source.input])
+# An article's rows read back as the record they hold (Article.to_dict's shape, provenance aside): a source that is
+# its article's only one is stored without its record (`article_sources.record` NULL), as the rows are exactly it.
+# `{ids}` names a one-column table (`v`) of article ids, between $low and $high.
+ROWS_AS_RECORD = """
+WITH wanted AS (SELECT v AS article_id FROM {ids}),
+affs AS (SELECT article_id, author_position, list(affiliation ORDER BY "position") AS v FROM author_affiliations
+         WHERE article_id BETWEEN $low AND $high AND article_id IN (SELECT article_id FROM wanted) GROUP BY ALL),
+au AS (SELECT x.article_id,
+              list({'last': x."last", 'fore': x.fore, 'initials': x.initials, 'collective': x.collective,
+                    'affiliations': coalesce(f.v, []::VARCHAR[]), 'orcid': x.orcid} ORDER BY x."position") AS v
+       FROM authors x LEFT JOIN affs f ON f.article_id = x.article_id AND f.author_position = x."position"
+       WHERE x.article_id BETWEEN $low AND $high AND x.article_id IN (SELECT article_id FROM wanted) GROUP BY ALL),
+{lists}
+SELECT a.article_id, to_json({
+    'site': a.site, 'source_kind': a.source_kind, 'source_url': a.source_url, 'pmid': a.pmid, 'pmcid': a.pmcid,
+    'doi': a.doi, 'title': a.title, 'abstract': a.abstract, 'abstract_sections': coalesce(secs.v, []),
+    'journal': a.journal, 'journal_abbrev': a.journal_abbrev, 'issn': a.issn, 'volume': a.volume, 'issue': a.issue,
+    'pages': a.pages, 'pub_date': a.pub_date, 'pub_year': a.pub_year, 'authors': coalesce(au.v, []),
+    'affiliations': coalesce(affl.v, []::VARCHAR[]), 'keywords': coalesce(kws.v, []::VARCHAR[]),
+    'mesh_terms': coalesce(mesh.v, []), 'publication_types': coalesce(pts.v, []::VARCHAR[]),
+    'language': a."language", 'vernacular_title': a.vernacular_title, 'other_abstracts': coalesce(oas.v, []),
+    'links': coalesce(lks.v, []), 'pmid_version': a.pmid_version, 'parser': a.parser,
+    'warnings': coalesce(a.warnings, []::VARCHAR[])})
+FROM articles a
+LEFT JOIN au USING (article_id) LEFT JOIN secs USING (article_id) LEFT JOIN affl USING (article_id)
+LEFT JOIN kws USING (article_id) LEFT JOIN mesh USING (article_id) LEFT JOIN pts USING (article_id)
+LEFT JOIN oas USING (article_id) LEFT JOIN lks USING (article_id)
+WHERE a.article_id BETWEEN $low AND $high AND a.article_id IN (SELECT article_id FROM wanted)
+"""
+_ROW_LISTS = {"secs": ("abstract_sections", "{'label': \"label\", 'text': \"text\"}"),
+              "affl": ("article_affiliations", "affiliation"), "kws": ("keywords", "keyword"),
+              "mesh": ("mesh_terms", "{'descriptor': descriptor, 'major': major, 'qualifiers': qualifiers, 'ui': ui}"),
+              "pts": ("publication_types", "publication_type"),
+              "oas": ("other_abstracts", "{'text': \"text\", 'type': \"type\", 'language': \"language\"}"),
+              "lks": ("article_links", "{'kind': kind, 'pmid': pmid, 'note': note}")}
+ROWS_AS_RECORD = ROWS_AS_RECORD.replace("{lists}", ",\n".join(
+    f"{name} AS (SELECT article_id, list({value} ORDER BY \"position\") AS v FROM {table} WHERE article_id BETWEEN "
+    f"$low AND $high AND article_id IN (SELECT article_id FROM wanted) GROUP BY ALL)"
+    for name, (table, value) in _ROW_LISTS.items()))

@@ -20,6 +20,7 @@ from warehouse.load import CHILD_TABLES, SourceRecord, load_document
 Counts = Callable[[duckdb.DuckDBPyConnection], dict[str, int]]
 Item = tuple[Article, SourceRecord]
 PER_FILE = 12  # records taken from each corpus file: loading one by one takes ~30 ms a record
+LONG_TITLE = "Intralesional interleukin-2 in soft-tissue melanoma metastases"
 
 
 def src(input_: str, content_hash: str = "h1", parser: str = "p/1") -> SourceRecord:
@@ -47,7 +48,8 @@ def preloaded(full: Article) -> list[Item]:
             (variant(full, pmid="2", doi=None, pmid_version=2, title="B v2"), src("b.xml#2.2")),
             (variant(full, pmid="3", doi="10.1/c", title="C"), src("c.xml")),
             (variant(full, pmid="4", doi="10.1/d", title="D"), src("d4.xml")),
-            (variant(full, pmid="5", doi="10.1/e", title="E"), src("e5.xml"))]
+            (variant(full, pmid="5", doi="10.1/e", title="E"), src("e5.xml")),
+            (variant(full, pmid="6", doi=None, pmcid=None, title=LONG_TITLE), src("long6.xml"))]
 
 
 @pytest.fixture
@@ -75,6 +77,16 @@ def batch(full: Article) -> list[Item]:
         (variant(full, pmid="5", doi="10.1/d", title="E's PMID, D's DOI"), src("de.html")),  # the older one: D
         (variant(full, pmid=None, doi=None, title="No ids", pmid_version=None), src("e.html")),
         (variant(full, pmid=None, doi=None, title="No ids twin", pmid_version=None), src("f.html")),
+        # one article, many sources: a text copy joins by title and year, a page of another first author does not
+        (variant(full, pmid=None, doi=None, pmcid=None, title=LONG_TITLE.upper(), source_kind="text"), src("l.txt")),
+        (variant(full, pmid=None, doi="10.1/l", pmcid=None, title=LONG_TITLE, authors=[Author(last="Other")]),
+         src("l.html")),
+        (variant(full, pmid="7", doi=None, pmcid=None, title=LONG_TITLE), src("long7.xml")),  # its own PMID
+        (variant(full, pmid=None, doi=None, pmcid=None, title=LONG_TITLE, source_kind="text"), src("l2.txt")),
+        # a retraction notice for an article loaded before and one loaded after it
+        (variant(full, pmid="60", doi=None, pmcid=None, title="Notice", publication_types=["Retraction of Publication"],
+                 links=[ArticleLink("RetractionOf", "1"), ArticleLink("RetractionOf", "61")]), src("notice.xml")),
+        (variant(full, pmid="61", doi=None, pmcid=None, title="Retracted later"), src("r61.xml")),
     ]
 
 
@@ -136,6 +148,10 @@ def test_a_mixed_batch_leaves_what_one_by_one_loading_leaves(
         [a for _, a in expected].count(k) for k in ("inserted", "updated", "unchanged"))
     assert con.execute("SELECT title FROM articles WHERE pmid = '20'").fetchall() == [("V3",)]
     assert con.execute("SELECT title, pmid_version FROM articles WHERE pmid = '2'").fetchall() == [("B v3", 3)]
+    assert sorted(groups[i] for i in {result.article_ids[n] for n, (_, s) in enumerate(batch)
+                                      if s.input.startswith(("l", "long"))}) == [
+        ("l.html",), ("l.txt", "l2.txt", "long6.xml"), ("long7.xml",)]
+    assert con.execute("SELECT pmid FROM articles WHERE retracted ORDER BY pmid").fetchall() == [("1",), ("61",)]
 
 
 def test_new_articles_get_sequence_ids_in_record_order(con: duckdb.DuckDBPyConnection,
@@ -185,7 +201,7 @@ def test_a_failing_batch_leaves_nothing(con: duckdb.DuckDBPyConnection, preloade
     with pytest.raises(duckdb.ConstraintException):
         load_batch(con, [*batch, bad])
     assert snapshot(con) == before
-    assert con.execute("SELECT count(*) FROM sources").fetchone() == (5,)
+    assert con.execute("SELECT count(*) FROM sources").fetchone() == (len(preloaded),)
 
 
 def test_isolation_loads_the_good_records_and_names_the_bad_one(

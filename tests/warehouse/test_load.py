@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from transforms.article import Article, Author
-from warehouse import load as load_module
+from warehouse import bulk as bulk_module
 from warehouse.load import LoadResult, SourceRecord, load_document, load_documents
 from warehouse.migrate import migrations
 
@@ -101,17 +101,18 @@ def test_a_new_input_with_a_known_pmid_or_doi_attaches_to_that_article(
 
 
 def failing_children(original: Callable[..., None]) -> Callable[..., None]:
-    def insert(con: duckdb.DuckDBPyConnection, article_id: int, article: Article) -> None:
-        if article.title and article.title.startswith("BAD"):
+    """The child-row inserts, failing (after the article rows are written) for a batch with a "BAD" title."""
+    def insert(con: duckdb.DuckDBPyConnection, names: dict, tables: dict) -> None:
+        if any((t or "").startswith("BAD") for t in tables["articles"].column("title").to_pylist()):
             raise RuntimeError("disk on fire")
-        original(con, article_id, article)
+        original(con, names, tables)
     return insert
 
 
 def test_a_failure_midway_leaves_nothing_and_the_next_document_loads(
         con: duckdb.DuckDBPyConnection, article: Article, source: SourceRecord, counts: Counts,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load_module, "_insert_children", failing_children(load_module._insert_children))
+    monkeypatch.setattr(bulk_module, "_write_children", failing_children(bulk_module._write_children))
     bad = dataclasses.replace(article, title="BAD page")
     with pytest.raises(RuntimeError, match="disk on fire"):
         load_document(con, bad, source)
@@ -129,7 +130,7 @@ def test_a_failed_update_keeps_the_previous_rows(con: duckdb.DuckDBPyConnection,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     load_document(con, article, source)
     before = counts(con), rows(con, "SELECT * FROM articles"), rows(con, "SELECT * FROM sources")
-    monkeypatch.setattr(load_module, "_insert_children", failing_children(load_module._insert_children))
+    monkeypatch.setattr(bulk_module, "_write_children", failing_children(bulk_module._write_children))
     with pytest.raises(RuntimeError):
         load_document(con, dataclasses.replace(article, title="BAD edit"),
                       dataclasses.replace(source, content_hash="f" * 64))

@@ -15,7 +15,8 @@ from warehouse.migrate import Migration, code_version, migrate, migrations
 
 TABLES = {"articles", "authors", "author_affiliations", "article_affiliations", "abstract_sections",
           "keywords", "mesh_terms", "publication_types", "sources", "schema_migrations",
-          "other_abstracts", "article_links", "deleted_pmids", "search_watermarks", "backfill_chunks"}
+          "other_abstracts", "article_links", "deleted_pmids", "search_watermarks", "backfill_chunks",
+          "article_sources"}
 
 
 def test_migration_files_are_numbered_without_gaps() -> None:
@@ -76,11 +77,12 @@ def test_failed_migration_rolls_back_and_is_not_recorded(db: Path, monkeypatch: 
 
 def test_child_tables_lose_their_keys_and_keep_their_rows(db: Path, article, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database made before migration 0005 keeps every child row when its tables are rebuilt without keys."""
-    from warehouse.load import CHILD_TABLES, SourceRecord, load_document
+    from tests.warehouse.legacy import load_as_before_0006
+    from warehouse.load import CHILD_TABLES, SourceRecord
 
     monkeypatch.setattr(migrate_module, "migrations", lambda: [m for m in migrations() if m.version < 5])
     con = connect(db)
-    load_document(con, article, SourceRecord("a.html", "h", 1, "p"))
+    load_as_before_0006(con, article, SourceRecord("a.html", "h", 1, "p"))
     before = {t.name: con.execute(f"SELECT * FROM {t.name} ORDER BY ALL").fetchall() for t in CHILD_TABLES}
     keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
                         "AND table_name IN (SELECT unnest(?))", [list(before)]).fetchone()[0]
