@@ -19,7 +19,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import _pathfix  # noqa: F401  (before the project's packages)
+try:  # before the project's packages; absent in a worker process, whose path is already fixed
+    import _pathfix  # noqa: F401
+except ModuleNotFoundError:
+    pass
 from lxml import etree
 
 from flows.baseline import _parsed
@@ -305,9 +308,8 @@ def print_summary(bare: Stage, parse: Stage, full: Stage, spooled: Stage, per_do
     print(f"ratios: (b)/(a) = {parse.rate / bare.rate:.2f}, (c)/(a) = {full.rate / bare.rate:.2f}, "
           f"(d)/(a) = {spooled.rate / bare.rate:.2f} (target >= 0.40)")
     print(f"load_batch vs load_document on {one.records:,} records: x{one.seconds / bulk.seconds:.0f} faster")
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"memory: peak RSS {rss_mb():,.0f} MB here, {worker_mb:,.0f} MB in the parsing worker of (d) "
-          f"(target < 1,024 each); tracemalloc peak parsing {traced[0]:,} records: {traced[1]:.1f} MB")
+    print(f"memory: peak RSS {rss_mb():,.0f} MB in this process, which ran (c) and the writer of (d) (target "
+          f"< 1,024); tracemalloc peak parsing {traced[0]:,} records: {traced[1]:.1f} MB")
 
 
 def print_projection(spooled: Stage, worker: Stage, load_seconds: float, records: int) -> None:

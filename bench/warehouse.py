@@ -7,10 +7,11 @@ a share of them (`--duplicates`) arrives again later as an html-kind record of a
 1. load and merge: `load_batch` every `--batch` records into a fresh DuckDB file (GC paused, as the flows do);
 2. the floor: the same final rows of every table, read back as Arrow, inserted with `INSERT ... BY NAME SELECT`
    into a fresh database of the same schema, in as many transactions;
-3. search: `rebuild_search_index`, then 20 searches of three title words each (median and worst).
+3. search: `rebuild_search_index`, then 20 searches of three title words each (median and worst), each a
+   `search` call as the CLI makes it: opening the index file included.
 
 Prints articles per second, the ratio to (2), where the load's time goes (SQL statements by kind, COMMIT, Python)
-and the search times.
+and the search times. `--search-only DB` runs (3) alone on a database kept by an earlier `--keep` run.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from transforms.pubmed_xml import iter_pubmed
 from warehouse.bulk import load_batch, paused_gc
 from warehouse.connect import connect
 from warehouse.load import SourceRecord
-from warehouse.search import rebuild_search_index, search
+from warehouse.search import index_path, rebuild_search_index, search
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = (REPO / ".." / "shared" / "corpus" / "pubmed").resolve()
@@ -153,6 +154,7 @@ def bare_insert(db: Path, bare: Path, batches: int) -> float:
 
 
 def searches(db: Path, templates: list[Article]) -> tuple[float, list[float], int]:
+    """Build the index, then time `search` on 20 queries of three words from random corpus titles."""
     con = connect(db)
     start = time.perf_counter()
     rebuild_search_index(con, db)
@@ -169,15 +171,25 @@ def searches(db: Path, templates: list[Article]) -> tuple[float, list[float], in
     return build, times, hits
 
 
+def report_searches(db: Path, templates: list[Article]) -> None:
+    build, times, hits = searches(db, templates)
+    print(f"\nsearch index built in {build:.1f} s ({index_path(db).stat().st_size / 1e6:,.0f} MB); {SEARCHES} "
+          f"searches ({hits} hits): median {statistics.median(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=200_000)
     parser.add_argument("--duplicates", type=float, default=0.2, help="share of articles also loaded as html")
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--keep", action="store_true", help="keep the database files")
+    parser.add_argument("--search-only", type=Path, metavar="DB", help="only index and search DB (from --keep)")
     args = parser.parse_args()
 
     templates = corpus_records()
+    if args.search_only:
+        report_searches(args.search_only, templates)
+        return
     items = list(stream(templates, args.articles, args.duplicates))
     print(f"{len(templates)} corpus records -> {args.articles:,} articles, {len(items):,} records "
           f"({len(items) - args.articles:,} html copies matched by DOI), batches of {args.batch:,}")
@@ -196,9 +208,7 @@ def main() -> None:
             print(f"  {spent:6.2f} s  {spent / seconds:4.0%}  SQL {name}")
         python = seconds - sum(sql.values())
         print(f"  {python:6.2f} s  {python / seconds:4.0%}  Python (decisions, merge, Arrow tables, JSON)")
-        build, times, hits = searches(db, templates)
-        print(f"\nsearch index built in {build:.1f} s; {SEARCHES} searches ({hits} hits): median "
-              f"{statistics.median(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms")
+        report_searches(db, templates)
         print(f"database {db.stat().st_size / 1e6:,.0f} MB")
     finally:
         if args.keep:

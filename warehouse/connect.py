@@ -15,7 +15,8 @@ LOCK_MESSAGE = "Could not set lock on file"
 # A writer checkpoints when its WAL passes this size, not DuckDB's default 16 MB: a bulk load then rewrites its
 # tables' row groups a few times instead of after every batch (half a load's time; bench/pubmed_xml.py). The WAL
 # is replayed on the next open after a crash, so nothing committed is lost.
-WRITER_SETTINGS = ("SET checkpoint_threshold = '256MB'",)
+# DuckDB's buffer pool may take 80 % of the machine by default; a loader next to parsers needs little of it.
+WRITER_SETTINGS = ("SET checkpoint_threshold = '256MB'", "SET memory_limit = '512MB'")
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -1,9 +1,18 @@
-"""Full-text search: BM25 ranking over the seed pages, an index rebuilt after loads, no waiting on a writer."""
+"""Full-text search: BM25 ranking over the seed pages, an index rebuilt after loads, no waiting on a writer.
+
+`search` sums precomputed postings instead of calling the FTS extension's `match_bm25` on every row; the tests
+at the end hold it to match_bm25's ranking and scores on the seed pages plus every record of the shared corpus.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
+import json
 import os
+import random
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,10 +21,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import Stemmer
 
+import warehouse.connect
+from tests.gold import SHARED
 from tests.warehouse.seed_pages import BR_J_CANCER_IL2, load_seeds
 from transforms.article import Article, MeshTerm
-from warehouse.connect import connect
+from transforms.errors import ParseError
+from transforms.pipeline import parse_bytes
+from transforms.pubmed_xml import iter_pubmed
+from warehouse.bulk import load_batch
+from warehouse.connect import OFFLINE_CONFIG, connect, load_fts
 from warehouse.errors import WarehouseError
 from warehouse.load import SourceRecord, load_document
 from warehouse.search import index_path, rebuild_search_index, search
@@ -94,11 +110,13 @@ def test_keywords_and_mesh_terms_are_searched(db: Path, con: duckdb.DuckDBPyConn
     assert [h.article_id for h in search(db, "salicylate")] == [article_id]  # stemmed
 
 
-def test_equal_scores_are_ordered_by_article_id(db: Path, con: duckdb.DuckDBPyConnection) -> None:
+@pytest.mark.parametrize("query", ["aspirin", "aspirin fever same text"])
+def test_equal_scores_are_ordered_by_article_id(db: Path, con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Equal documents tie exactly, however many terms are summed, and go by article_id."""
     ids = [load(con, make_article("Aspirin and fever", "The same text.", f"10.1/{n}"), f"{n}.html")
-           for n in range(3)]
+           for n in range(12)]
     rebuild_search_index(con, db)
-    hits = search(db, "aspirin")
+    hits = search(db, query)
     assert len({h.score for h in hits}) == 1
     assert [h.article_id for h in hits] == sorted(ids)
 
@@ -166,3 +184,124 @@ def test_bad_requests_get_clear_errors(db: Path, con: duckdb.DuckDBPyConnection,
             rebuild_search_index(other, db)
     finally:
         other.close()
+
+
+# What the index answered before postings: the FTS extension's BM25 over every document.
+MATCH_BM25 = ("SELECT article_id, score FROM (SELECT *, fts_main_docs.match_bm25(article_id, $1) AS score FROM docs) "
+              "WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT $2")
+# Queries the random ones may miss: digits kept by the tokenizer, accents, dots, stopwords only, a repeated word,
+# a word in no document, a word only stemming finds (plural in the corpus), punctuation only.
+EDGE_QUERIES = ["interleukin-2", "p53 mutation", "Ménière disease", "E.coli infection", "the and of",
+                "cancer cancer cancer", "COVID-19 vaccine", "xylophone", "randomised controlled trials",
+                "CELLS", "--- ...", "T-cell receptor 2 3"]
+
+
+def corpus_items() -> list[tuple[Article, SourceRecord]]:
+    """Every PubMed record and every article page of the shared corpus, as a load would receive them."""
+    items = []
+    pubmed = SHARED / "corpus" / "pubmed"
+    for path in sorted(pubmed.glob("*.xml")) + sorted(pubmed.glob("*.xml.gz")):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as f:
+            try:
+                records = [r for r in iter_pubmed(f, path.name) if isinstance(r, Article)]
+            except ParseError:  # an E-utilities answer beside the PubMed files
+                continue
+        items += [(r, SourceRecord(f"{path}#{r.pmid}", hashlib.sha256(f"{path}#{r.pmid}".encode()).hexdigest(),
+                                   1, "tests/corpus")) for r in records]
+    for spec_path in sorted((SHARED / "corpus" / "html").glob("*.html.json")):
+        spec = json.loads(spec_path.read_text())
+        if spec.get("status") == "no_article":
+            continue
+        page = spec_path.with_name(spec["file"])
+        body = page.read_bytes()
+        items.append((parse_bytes(body, str(page), url=spec.get("url")),
+                      SourceRecord(str(page), hashlib.sha256(body).hexdigest(), len(body), "tests/corpus")))
+    return items
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("corpus") / "w.duckdb"
+    con = connect(db)
+    try:
+        load_seeds(con)
+        load_batch(con, corpus_items())
+        rebuild_search_index(con, db)
+    finally:
+        con.close()
+    return db
+
+
+@pytest.fixture(scope="module")
+def reference(corpus_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(index_path(corpus_db)), read_only=True, config=OFFLINE_CONFIG)
+    load_fts(con)
+    yield con
+    con.close()
+
+
+def sample_queries(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Three random words of a title, of an abstract, of keywords and MeSH terms: known-item searches."""
+    rng = random.Random(11)
+    rows = con.execute("SELECT title, abstract, concat_ws(' ', keywords, mesh) FROM docs "
+                       "ORDER BY article_id").fetchall()
+    queries = []
+    for row in rng.sample(rows, 60):
+        for text in row:
+            words = re.findall(r"\S+", text or "")
+            if words:
+                queries.append(" ".join(rng.sample(words, min(3, len(words)))))
+    return queries
+
+
+def test_the_ranking_and_scores_are_match_bm25s(corpus_db: Path, reference: duckdb.DuckDBPyConnection) -> None:
+    """Every match in the same order (ties by article_id), scores within 1e-9; also cut by a limit."""
+    long_query = reference.execute("SELECT abstract FROM docs WHERE length(abstract) > 1500 LIMIT 1").fetchone()[0]
+    queries = [*sample_queries(reference), *EDGE_QUERIES, long_query]
+    assert reference.execute("SELECT count(*) FROM docs").fetchone()[0] > 700
+    matched = 0
+    for query in queries:
+        expected = reference.execute(MATCH_BM25, [query, 100_000]).fetchall()
+        for limit in (100_000, 5):
+            hits = search(corpus_db, query, limit)
+            assert [h.article_id for h in hits] == [a for a, _ in expected[:limit]], query
+            assert all(abs(h.score - score) < 1e-9 for h, (_, score) in zip(hits, expected, strict=False)), query
+        matched += bool(expected)
+    assert matched > 0.9 * len(queries)
+
+
+def test_queries_are_stemmed_as_the_index_stems(reference: duckdb.DuckDBPyConnection) -> None:
+    """search stems with PyStemmer; the index was stemmed by the FTS extension's `stem`: every word agrees."""
+    pairs = reference.execute(
+        "SELECT token, stem(token, 'porter') FROM (SELECT DISTINCT unnest(fts_main_docs.tokenize("
+        "concat_ws(' ', title_text, abstract, keywords, mesh))) AS token FROM docs)").fetchall()
+    assert len(pairs) > 10_000
+    stemmer = Stemmer.Stemmer("porter")
+    assert [(token, stemmer.stemWord(token)) for token, _ in pairs] == pairs
+
+
+def test_searching_needs_no_fts_extension(db: Path, con: duckdb.DuckDBPyConnection,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = load_seeds(con)
+    rebuild_search_index(con, db)
+
+    def missing(version: str, platform: str) -> Path:
+        raise WarehouseError("no FTS extension here")
+
+    monkeypatch.setattr(warehouse.connect, "fts_extension_path", missing)
+    assert search(db, QUERY)[0].article_id == ids[BR_J_CANCER_IL2]
+
+
+def test_an_index_of_the_previous_format_is_rebuilt(db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    ids = load_seeds(con)
+    rebuild_search_index(con, db)
+    con.close()
+    old = duckdb.connect(str(index_path(db)))
+    old.execute("DROP TABLE postings")
+    old.execute("UPDATE search_meta SET format = format - 1")
+    old.close()
+    assert search(db, QUERY)[0].article_id == ids[BR_J_CANCER_IL2]
+    again = duckdb.connect(str(index_path(db)), read_only=True)
+    assert again.execute("SELECT count(*) FROM postings").fetchone()[0] > 0
+    again.close()
