@@ -29,6 +29,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/litingest ingest $(SHARED)/seeds --db $(DB)
 	$(BIN)/litingest sql --db $(DB) "SELECT site, pub_year, journal_abbrev, left(title, 60) AS title FROM articles ORDER BY pub_year"
+	$(BIN)/litingest search --db $(DB) "intralesional interleukin-2 melanoma" --limit 3
 
 lint: install-test
 	$(BIN)/ruff check .
@@ -38,7 +39,7 @@ test: install-test
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .prefect .pytest_cache .ruff_cache *.egg-info $(DB) $(DB).search.duckdb $(DB).lock
 
 # `make serve`: a real Prefect server (schedules need its scheduler) plus `litingest serve`, stopped together.
 # The server runs in its own session so Ctrl-C reaches only `litingest serve`, which pauses the schedules
