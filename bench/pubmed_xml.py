@@ -38,9 +38,9 @@ from warehouse.load import SourceRecord, load_documents
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = (REPO / ".." / "shared" / "corpus" / "pubmed").resolve()
 RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle")
-# The built file repeats the corpus's PubmedArticleSet records with fresh PMIDs (PMID and ArticleId pubmed). The DOIs
-# get a suffix per copy too: otherwise every copy would attach to the first by DOI, and the load would measure
-# updates, not a baseline.
+# The built file repeats the corpus's PubmedArticleSet records with fresh PMIDs (PMID and ArticleId pubmed), PMC ids
+# made from them, and a suffix per copy on the DOIs: otherwise copies would match each other by DOI or PMC id, and
+# the load would measure merges, not a baseline.
 PMID_MARK, DOI_MARK = b"BENCHPMID", b"BENCHDOI"
 FIRST_PMID = 90_000_000  # above today's PMIDs, so no copy meets a real one
 BATCH = LOAD_BATCH
@@ -83,6 +83,8 @@ def templates() -> list[bytes]:
 def _template(el: etree._Element) -> bytes:
     for pmid in el.xpath("MedlineCitation/PMID | BookDocument/PMID | */ArticleIdList/ArticleId[@IdType='pubmed']"):
         pmid.text = PMID_MARK.decode()
+    for pmc in el.xpath("*/ArticleIdList/ArticleId[@IdType='pmc'] | MedlineCitation/OtherID[starts-with(., 'PMC')]"):
+        pmc.text = "PMC" + PMID_MARK.decode()  # a PMC id per copy too, as in a real baseline
     for doi in el.xpath("*/ArticleIdList/ArticleId[@IdType='doi'] | .//Article/ELocationID[@EIdType='doi']"):
         doi.text = (doi.text or "").strip() + DOI_MARK.decode()
     return etree.tostring(el, encoding="utf-8", xml_declaration=False, with_tail=False) + b"\n"

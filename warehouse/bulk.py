@@ -21,12 +21,13 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import accumulate, chain
 from operator import attrgetter
 from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 from duckdb import DuckDBPyConnection
 
 from transforms.article import Article
@@ -279,9 +280,14 @@ class _Plan:
                          existing=False)
         self.sources[stored.source_id] = stored
         self.by_input[source.input] = stored.source_id
-        self.members.setdefault(article_id, set()).add(stored.source_id)
+        if match is None:  # a new article, this its only source: indexed under its keys as they are
+            self.members[article_id] = {stored.source_id}
+            self.dirty.add(article_id)
+            self.index.put(article_id, (keys,))
+            return self._record(article_id, "inserted")
+        self.members[article_id].add(stored.source_id)
         self._changed(article_id)
-        self._record(article_id, "updated" if match is not None else "inserted")
+        self._record(article_id, "updated")
 
     def remove(self, stored: _Stored) -> None:
         self.members[stored.article_id].discard(stored.source_id)
@@ -490,8 +496,10 @@ def _write_articles(con: DuckDBPyConnection, changes: list[_Change], real: _Ids)
     groups = {cols: n for n, cols in enumerate(dict.fromkeys(cols for c, cols in zip(merged, columns, strict=True)
                                                              if cols and not c.is_new))}
     rows = [(f, groups.get(cols, -1)) for f, cols in zip(finals, columns, strict=True) if cols]
+    # A new article has rows in every child table; only a rewritten one is filtered (none in a fresh load).
     children = {t.name: [f for f, c in zip(finals, merged, strict=True)
-                         if c.is_new or t.name in rewritten[c.article_id]] for t in CHILD_TABLES}
+                         if c.is_new or t.name in rewritten[c.article_id]] if rewritten else finals
+                for t in CHILD_TABLES}
     now = _now()
     tables = {"articles": _article_table([f for f, _ in rows]).append_column("grp", pa.array([g for _, g in rows],
                                                                                            pa.int32())),
@@ -552,10 +560,17 @@ def _chosen_from(merged: list[Merged]) -> pa.Array:
 
 def _child_table(table: ChildTable, finals: list[Final]) -> pa.Table:
     """Every merged article's rows of one child table, from the table's own row function, keyed by article id."""
-    found = [table.rows(m.article) for _, _, m in finals]
-    ids = chain.from_iterable(map(repeat, (i for i, _, _ in finals), map(len, found)))
+    rows = table.rows
+    found = [rows(m.article) for _, _, m in finals]
     staged = _from_rows(list(chain.from_iterable(found)), table.columns)
-    return staged.add_column(0, "article_id", pa.array(list(ids), pa.int64()))
+    return staged.add_column(0, "article_id", _repeated([i for i, _, _ in finals], list(map(len, found))))
+
+
+def _repeated(ids: list[int], counts: list[int]) -> pa.Array:
+    """Each id `counts` times, repeated in Arrow (each row's parent in a list array of those lengths)."""
+    offsets = pa.array(list(accumulate(counts, initial=0)), pa.int32())
+    parents = pc.list_parent_indices(pa.ListArray.from_arrays(offsets, pa.nulls(offsets[-1].as_py())))
+    return pa.array(ids, pa.int64()).take(parents)
 
 
 def _from_rows(rows: list[tuple[Any, ...]], columns: Sequence[tuple[str, str]]) -> pa.Table:

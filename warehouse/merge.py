@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
+from itertools import combinations
 from operator import attrgetter
 from typing import Any
 
@@ -52,6 +53,10 @@ RETRACTED_IN, RETRACTION_OF = "RetractionIn", "RetractionOf"
 # the editor" name too many articles.
 MIN_TITLE_WORDS = 5
 ID_KINDS = ("pmid", "doi", "pmcid")
+_ID_VALUES = attrgetter(*ID_KINDS)
+# The title buckets an article is indexed in, by the identifier kinds it has: "any" and "no_<kind>" for each it lacks.
+_BUCKETS = {frozenset(has): ("any", *(f"no_{kind}" for kind in ID_KINDS if kind not in has))
+            for n in range(len(ID_KINDS) + 1) for has in combinations(ID_KINDS, n)}
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 _WORD_RE = re.compile(r"[^\W_]+")
 
@@ -236,20 +241,22 @@ class _ArticleKeys:
     ids: dict[str, set[str]] = field(default_factory=dict)
     titles: set[tuple[str, int]] = field(default_factory=set)
     first_authors: set[str] = field(default_factory=set)
+    kinds: frozenset[str] = frozenset()  # the identifier kinds it has: a compatibility check is one set operation
 
     @classmethod
     def of(cls, keys: Iterable[SourceKeys]) -> _ArticleKeys:
-        out = cls({kind: set() for kind in ID_KINDS})
+        ids: dict[str, set[str]] = {kind: set() for kind in ID_KINDS}
+        titles, first_authors = set(), set()
         for k in keys:
-            for kind in ID_KINDS:
-                value = getattr(k, kind)
+            for kind, value in zip(ID_KINDS, _ID_VALUES(k), strict=True):
                 if value:
-                    out.ids[kind].add(value)
-            if k.title:
-                out.titles.add(k.title)
+                    ids[kind].add(value)
+            title = k.title
+            if title:
+                titles.add(title)
             if k.first_author:
-                out.first_authors.add(k.first_author)
-        return out
+                first_authors.add(k.first_author)
+        return cls(ids, titles, first_authors, frozenset(kind for kind in ID_KINDS if ids[kind]))
 
 
 class MatchIndex:
@@ -257,7 +264,9 @@ class MatchIndex:
 
     def __init__(self) -> None:
         self._articles: dict[int, _ArticleKeys] = {}
-        self._ids: dict[str, dict[str, set[int]]] = {kind: {} for kind in ID_KINDS}
+        # kind -> value -> the identifier kinds of the articles holding it -> their ids: many articles can share a
+        # value (copies sharing a PMCID), and only those without an identifier of an earlier kind can match
+        self._ids: dict[str, dict[str, dict[frozenset[str], set[int]]]] = {kind: {} for kind in ID_KINDS}
         # (title key, year) -> "any" and "no_<kind>" (the articles without that kind of identifier) -> article ids
         self._titles: dict[tuple[str, int], dict[str, set[int]]] = {}
 
@@ -268,7 +277,7 @@ class MatchIndex:
         self._articles[article_id] = found
         for kind in ID_KINDS:
             for value in found.ids[kind]:
-                self._ids[kind].setdefault(value, set()).add(article_id)
+                self._ids[kind].setdefault(value, {}).setdefault(found.kinds, set()).add(article_id)
         for title in found.titles:
             bucket = self._titles.setdefault(title, {})
             for name in self._buckets(found):
@@ -280,7 +289,10 @@ class MatchIndex:
             return
         for kind in ID_KINDS:
             for value in found.ids[kind]:
-                _discard(self._ids[kind], value, article_id)
+                groups = self._ids[kind][value]
+                _discard(groups, found.kinds, article_id)
+                if not groups:
+                    del self._ids[kind][value]
         for title in found.titles:
             bucket = self._titles[title]
             for name in self._buckets(found):
@@ -294,28 +306,26 @@ class MatchIndex:
         Past the PMID, an article is the record's only if no identifier of an earlier kind contradicts: looked up
         first and not found, any value of that kind on the article differs from the record's.
         """
-        have = [kind for kind in ID_KINDS if getattr(keys, kind)]
-        for n, kind in enumerate(have):
-            found = [i for i in self._ids[kind].get(getattr(keys, kind), ())
-                     if self._compatible(self._articles[i], keys, have[:n])]
+        have = [(kind, value) for kind, value in zip(ID_KINDS, _ID_VALUES(keys), strict=True) if value]
+        articles = self._articles
+        for n, (kind, value) in enumerate(have):
+            groups = self._ids[kind].get(value, {})
+            earlier = [k for k, _ in have[:n]]
+            found = [i for kinds, ids in groups.items() if kinds.isdisjoint(earlier) for i in ids]
             if found:
                 return min(found)
         bucket = self._titles.get(keys.title) if keys.title else None
         if not bucket:
             return None
-        pool = bucket.get(f"no_{have[0]}" if have else "any", ())
-        found = [i for i in pool if self._compatible(self._articles[i], keys, have)
-                 and self._same_first_author(self._articles[i], keys)]
+        pool = bucket.get(f"no_{have[0][0]}" if have else "any", ())
+        kinds = [k for k, _ in have]
+        found = [i for i in pool if articles[i].kinds.isdisjoint(kinds)
+                 and self._same_first_author(articles[i], keys)]
         return min(found) if found else None
 
     @staticmethod
-    def _buckets(found: _ArticleKeys) -> list[str]:
-        return ["any", *(f"no_{kind}" for kind in ID_KINDS if not found.ids[kind])]
-
-    @staticmethod
-    def _compatible(found: _ArticleKeys, keys: SourceKeys, have: list[str]) -> bool:
-        """No identifier of these kinds on the article: the record's were looked up, so the article's differ."""
-        return not any(found.ids[kind] for kind in have)
+    def _buckets(found: _ArticleKeys) -> tuple[str, ...]:
+        return _BUCKETS[found.kinds]
 
     @staticmethod
     def _same_first_author(found: _ArticleKeys, keys: SourceKeys) -> bool:
