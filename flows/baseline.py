@@ -81,7 +81,7 @@ def load_baseline(files: list[str], db: str, spool: bool = True) -> IngestReport
     finally:
         if root:
             shutil.rmtree(root, ignore_errors=True)
-    refresh_search(db)
+    refresh_search(db, total)
     create_markdown_artifact(
         f"# Baseline load\n\n{len(files)} files: {total.summary()}\n"
         + "".join(f"\n- {f}" for f in total.failures[:200]), key="baseline-report")

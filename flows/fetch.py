@@ -180,7 +180,7 @@ def ingest_urls(urls: list[str], db: str, email: str | None = None, doi_resolver
     with Fetcher(policy, store) as fetcher:
         for start in range(0, len(urls), BATCH_URLS):
             total.add(_round(db, store, fetch_pages(fetcher, urls[start:start + BATCH_URLS], workers)))
-    refresh_search(db)
+    refresh_search(db, total)
     create_markdown_artifact(total.markdown(f"Fetched {len(urls)} URLs into {db}"), key="ingest-urls-report")
     return total
 
@@ -207,6 +207,6 @@ def reparse(db: str, raw_store: str | None = None) -> FetchReport:
             docs.append((record, RawDocument(input=record.url, body=body, url=record.final_url,
                                              content_type=record.content_type, fetched_at=record.fetched_at)))
         total.add(load_documents(db, store, docs))
-    refresh_search(db)
+    refresh_search(db, total)
     create_markdown_artifact(total.markdown(f"Reparsed {len(records)} stored pages into {db}"), key="reparse-report")
     return total

@@ -142,7 +142,7 @@ def backfill(term: str, start: date, end: date, chunk: str = "month", datetype: 
             continue
         total.add(backfill_chunk(settings, term, c_start, c_end, datetype))
         step_done(f"{c_start}..{c_end}")
-    refresh_search(settings.db)
+    refresh_search(settings.db, total)
     create_markdown_artifact(total.markdown(f"Backfill {term!r} {start}..{end} ({datetype})"),
                              key="backfill-report")
     return total
@@ -164,6 +164,6 @@ def nightly(db: str | None = None, config: str | None = None, today: date | None
                 state.move_watermark(writer.con, search.name, search.term, today)
         total.add(report)
         step_done(search.name)
-    refresh_search(settings.db)
+    refresh_search(settings.db, total)
     create_markdown_artifact(total.markdown(f"Nightly run {today}"), key="nightly-report")
     return total

@@ -26,7 +26,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         raise WarehouseError(f"database {path} does not exist")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only)
+    con = open_file(path, read_only)
     try:
         if read_only:
             check_schema(con)
@@ -44,7 +44,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def open_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """DuckDB on `path` offline, with lock and open errors naming the file; no schema check (index files)."""
     try:
         return duckdb.connect(str(path), read_only=read_only, config=OFFLINE_CONFIG)
     except duckdb.IOException as exc:

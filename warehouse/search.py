@@ -25,7 +25,7 @@ import duckdb
 import Stemmer
 
 from warehouse.access import reading
-from warehouse.connect import _open, load_fts
+from warehouse.connect import load_fts, open_file
 from warehouse.errors import WarehouseError
 from warehouse.migrate import database_path
 
@@ -173,7 +173,7 @@ def search(db_path: str | Path, text: str, limit: int = 20) -> list[SearchHit]:
     con = _open_usable(path)
     if con is None:
         _build_from_database(db_path)
-        con = _open(path, read_only=True)
+        con = open_file(path, read_only=True)
     try:
         return _ranked(con, text, int(limit))
     except duckdb.Error as exc:
@@ -221,7 +221,7 @@ def _copy_docs(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
 
 
 def _build_index(tmp: Path) -> None:
-    con = _open(tmp, read_only=False)
+    con = open_file(tmp, read_only=False)
     try:
         load_fts(con)
         con.execute(CREATE_INDEX)
@@ -243,7 +243,7 @@ def _open_usable(path: Path) -> duckdb.DuckDBPyConnection | None:
     if not path.exists():
         return None
     try:
-        con = _open(path, read_only=True)
+        con = open_file(path, read_only=True)
     except WarehouseError:
         return None
     try:

@@ -131,3 +131,19 @@ def test_pubmed_xml_file_ingests_one_source_per_record_and_reruns_unchanged(tmp_
     assert all(r["input"].startswith(f"{xml}#") for r in sql(db, "SELECT input FROM sources"))
     again = ingest_files([str(xml)], str(db))
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_the_search_index_is_rebuilt_only_by_a_run_that_changed_rows(tmp_path: Path) -> None:
+    from warehouse.search import index_path, search
+
+    page, db = tmp_path / "page.txt", tmp_path / "w.duckdb"
+    original = (SEEDS / "000_27b2c7a6d7c65bde.txt").read_text(encoding="utf-8")
+    page.write_text(original, encoding="utf-8")
+    ingest_files([str(page)], str(db))
+    built = index_path(db).stat().st_ino  # a rebuild swaps in a new file
+    assert ingest_files([str(page)], str(db)).unchanged == 1
+    assert index_path(db).stat().st_ino == built
+    page.write_text(original.replace("Phase II trial", "Phase III trial"), encoding="utf-8")
+    ingest_files([str(page)], str(db))
+    assert index_path(db).stat().st_ino != built
+    assert [h.title[:15] for h in search(db, "interleukin")] == ["Phase III trial"]
