@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -309,8 +309,13 @@ class _Plan:
         """Each changed article merged from its sources before and after the batch."""
         out = []
         for article_id in sorted(self.dirty):
-            now = [_source(s, s.record) for s in (self.sources[i] for i in self.members[article_id])]
+            members = self.members[article_id]
             is_new = article_id not in self.existing_articles
+            if is_new and len(members) == 1:  # a new article of one source: its record, as merge() would give
+                only = self.sources[next(iter(members))]
+                out.append(_Change(article_id, True, None, merge.merge([_source(only, only.record)])))
+                continue
+            now = [_source(s, s.record) for s in (self.sources[i] for i in members)]
             before = [] if is_new else [_source(s, s.stored) for s in self.before(article_id)]
             out.append(_Change(article_id, is_new, merge.merge(before) if before else None,
                                merge.merge(now) if now else None, self.retracted.get(article_id, False)))
@@ -534,12 +539,15 @@ Final = tuple[int, bool, Merged]
 
 
 def _article_table(finals: list[Final]) -> pa.Table:
-    values = attrgetter(*ARTICLE_COLUMNS)
-    table = _from_rows([values(m.article) for _, _, m in finals], [(n, ARTICLE_TYPES[n]) for n in ARTICLE_COLUMNS])
-    table = table.add_column(0, "article_id", pa.array([i for i, _, _ in finals], pa.int64()))
-    table = table.append_column("retracted", pa.array([m.retracted for _, _, m in finals], pa.bool_()))
-    table = table.append_column("chosen_from", _chosen_from([m for _, _, m in finals]))
-    return table.append_column("is_new", pa.array([n for _, n, _ in finals], pa.bool_()))
+    """The `articles` rows, a column at a time (one conversion per column, no row tuples)."""
+    articles = [m.article for _, _, m in finals]
+    columns = {"article_id": pa.array([i for i, _, _ in finals], pa.int64())}
+    for name in ARTICLE_COLUMNS:
+        columns[name] = pa.array(list(map(attrgetter(name), articles)), ARROW_TYPES[ARTICLE_TYPES[name]])
+    columns["retracted"] = pa.array([m.retracted for _, _, m in finals], pa.bool_())
+    columns["chosen_from"] = _chosen_from([m for _, _, m in finals])
+    columns["is_new"] = pa.array([n for _, n, _ in finals], pa.bool_())
+    return pa.table(columns)
 
 
 def _chosen_from(merged: list[Merged]) -> pa.Array:
@@ -559,18 +567,41 @@ def _chosen_from(merged: list[Merged]) -> pa.Array:
 
 
 def _child_table(table: ChildTable, finals: list[Final]) -> pa.Table:
-    """Every merged article's rows of one child table, from the table's own row function, keyed by article id."""
-    rows = table.rows
-    found = [rows(m.article) for _, _, m in finals]
-    staged = _from_rows(list(chain.from_iterable(found)), table.columns)
-    return staged.add_column(0, "article_id", _repeated([i for i, _, _ in finals], list(map(len, found))))
+    """Every merged article's rows of one child table, keyed by article id, built column-wise: each article's list
+    converted to Arrow in one call, positions and parent ids derived from the list offsets (the rows `table.rows`
+    gives, without a Python tuple per row)."""
+    lists = [getattr(m.article, table.source) for _, _, m in finals]
+    ids = pa.array([i for i, _, _ in finals], pa.int64())
+    kinds = [ARROW_TYPES[sql_type] for _, sql_type in table.columns]
+    if table.nested:  # rows of a list inside each element: position of the element, then within its list
+        nested = attrgetter(table.nested)
+        outer = pa.array([list(map(nested, x)) for x in lists], pa.list_(pa.list_(kinds[-1])))
+        elements = outer.flatten()
+        element_parents, element_positions = _parents_and_positions(outer)
+        parents, positions = _parents_and_positions(elements)
+        columns = [element_positions.take(parents), positions, elements.flatten()]
+        parents = element_parents.take(parents)
+    elif table.attrs:
+        element = pa.struct([(name, kind) for name, kind in zip(table.attrs, kinds[1:], strict=True)])
+        getter = attrgetter(*table.attrs)
+        values = pa.array([list(map(getter, x)) for x in lists], pa.list_(element))
+        parents, positions = _parents_and_positions(values)
+        flat = values.flatten()
+        columns = [positions, *(flat.field(n) for n in range(len(table.attrs)))]
+    else:
+        values = pa.array(lists, pa.list_(kinds[1]))
+        parents, positions = _parents_and_positions(values)
+        columns = [positions, values.flatten()]
+    names = ["article_id", *(name for name, _ in table.columns)]
+    return pa.Table.from_arrays([ids.take(parents), *columns], names=names)
 
 
-def _repeated(ids: list[int], counts: list[int]) -> pa.Array:
-    """Each id `counts` times, repeated in Arrow (each row's parent in a list array of those lengths)."""
-    offsets = pa.array(list(accumulate(counts, initial=0)), pa.int32())
-    parents = pc.list_parent_indices(pa.ListArray.from_arrays(offsets, pa.nulls(offsets[-1].as_py())))
-    return pa.array(ids, pa.int64()).take(parents)
+def _parents_and_positions(values: pa.ListArray) -> tuple[pa.Array, pa.Array]:
+    """For each value of a list array: the index of its list, and its 1-based position in it."""
+    parents = pc.list_parent_indices(values)
+    starts = pc.subtract(values.offsets, values.offsets[0]).take(parents)
+    counting = pc.cumulative_sum(pc.fill_null(pa.nulls(len(parents), pa.int32()), 1))  # 1, 2, ... n
+    return parents, pc.subtract(counting, starts)
 
 
 def _from_rows(rows: list[tuple[Any, ...]], columns: Sequence[tuple[str, str]]) -> pa.Table:

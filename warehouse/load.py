@@ -51,6 +51,10 @@ class ChildTable:
     columns: tuple[tuple[str, str], ...]
     rows: Callable[[Article], list[tuple[Any, ...]]]
     source: str = ""
+    # How the bulk loader reads the same rows column-wise: the attributes of each element of the `source` list
+    # (empty: the list holds the values themselves), or, for rows of a list inside each element, that list.
+    attrs: tuple[str, ...] = ()
+    nested: str = ""
 
 
 def _author_affiliations(article: Article) -> list[tuple[Any, ...]]:
@@ -62,26 +66,31 @@ CHILD_TABLES = (
     ChildTable("authors", (("position", "INTEGER"), ("last", "VARCHAR"), ("fore", "VARCHAR"),
                            ("initials", "VARCHAR"), ("collective", "VARCHAR"), ("orcid", "VARCHAR")),
                lambda a: [(i, x.last, x.fore, x.initials, x.collective, x.orcid)
-                          for i, x in enumerate(a.authors, 1)], "authors"),
+                          for i, x in enumerate(a.authors, 1)], "authors",
+               ("last", "fore", "initials", "collective", "orcid")),
     ChildTable("author_affiliations", (("author_position", "INTEGER"), ("position", "INTEGER"),
-                                       ("affiliation", "VARCHAR")), _author_affiliations, "authors"),
+                                       ("affiliation", "VARCHAR")), _author_affiliations, "authors",
+               nested="affiliations"),
     ChildTable("article_affiliations", (("position", "INTEGER"), ("affiliation", "VARCHAR")),
                lambda a: list(enumerate(a.affiliations, 1)), "affiliations"),
     ChildTable("abstract_sections", (("position", "INTEGER"), ("label", "VARCHAR"), ("text", "VARCHAR")),
-               lambda a: [(i, s.label, s.text) for i, s in enumerate(a.abstract_sections, 1)], "abstract_sections"),
+               lambda a: [(i, s.label, s.text) for i, s in enumerate(a.abstract_sections, 1)], "abstract_sections",
+               ("label", "text")),
     ChildTable("keywords", (("position", "INTEGER"), ("keyword", "VARCHAR")),
                lambda a: list(enumerate(a.keywords, 1)), "keywords"),
     ChildTable("mesh_terms", (("position", "INTEGER"), ("descriptor", "VARCHAR"), ("major", "BOOLEAN"),
                               ("qualifiers", "VARCHAR[]"), ("ui", "VARCHAR")),
                lambda a: [(i, m.descriptor, bool(m.major), list(m.qualifiers or []), m.ui)
-                          for i, m in enumerate(a.mesh_terms, 1)], "mesh_terms"),
+                          for i, m in enumerate(a.mesh_terms, 1)], "mesh_terms",
+               ("descriptor", "major", "qualifiers", "ui")),
     ChildTable("other_abstracts", (("position", "INTEGER"), ("type", "VARCHAR"), ("language", "VARCHAR"),
                                    ("text", "VARCHAR")),
                lambda a: [(i, o.type, o.language, o.text) for i, o in enumerate(a.other_abstracts, 1)],
-               "other_abstracts"),
+               "other_abstracts", ("type", "language", "text")),
     ChildTable("article_links", (("position", "INTEGER"), ("kind", "VARCHAR"), ("pmid", "VARCHAR"),
                                  ("note", "VARCHAR")),
-               lambda a: [(i, x.kind, x.pmid, x.note) for i, x in enumerate(a.links, 1)], "links"),
+               lambda a: [(i, x.kind, x.pmid, x.note) for i, x in enumerate(a.links, 1)], "links",
+               ("kind", "pmid", "note")),
     ChildTable("publication_types", (("position", "INTEGER"), ("publication_type", "VARCHAR")),
                lambda a: list(enumerate(a.publication_types, 1)), "publication_types"),
 )

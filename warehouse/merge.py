@@ -57,6 +57,9 @@ _ID_VALUES = attrgetter(*ID_KINDS)
 # The title buckets an article is indexed in, by the identifier kinds it has: "any" and "no_<kind>" for each it lacks.
 _BUCKETS = {frozenset(has): ("any", *(f"no_{kind}" for kind in ID_KINDS if kind not in has))
             for n in range(len(ID_KINDS) + 1) for has in combinations(ID_KINDS, n)}
+# (has a PMID, a DOI, a PMCID) -> the identifier kinds it has, as _ArticleKeys.kinds holds them.
+_KINDS = {(p, d, c): frozenset(k for k, has in zip(ID_KINDS, (p, d, c), strict=True) if has)
+          for p in (False, True) for d in (False, True) for c in (False, True)}
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 _WORD_RE = re.compile(r"[^\W_]+")
 
@@ -198,8 +201,15 @@ def title_key(title: str | None) -> str | None:
     """Lower case, accents and punctuation dropped, words joined by one space; None when too short to match on."""
     if not title:
         return None
-    words = _WORD_RE.findall(_COMBINING_RE.sub("", unicodedata.normalize("NFKD", title)).lower())
+    words = _words(title)
     return " ".join(words) if len(words) >= MIN_TITLE_WORDS else None
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words without accents (ASCII text has none to drop: decomposing it changes nothing)."""
+    if text.isascii():
+        return _WORD_RE.findall(text.lower())
+    return _WORD_RE.findall(_COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).lower())
 
 
 def first_author_key(record: Article) -> str | None:
@@ -210,7 +220,7 @@ def first_author_key(record: Article) -> str | None:
     name = first.last or first.collective or first.fore
     if not isinstance(name, str):
         return None
-    return " ".join(_WORD_RE.findall(_COMBINING_RE.sub("", unicodedata.normalize("NFKD", name)).lower())) or None
+    return " ".join(_words(name)) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +254,15 @@ class _ArticleKeys:
     kinds: frozenset[str] = frozenset()  # the identifier kinds it has: a compatibility check is one set operation
 
     @classmethod
+    def single(cls, k: SourceKeys) -> _ArticleKeys:
+        """`of((k,))` for an article of one source, the common case, without the loops."""
+        ids = {"pmid": {k.pmid} if k.pmid else set(), "doi": {k.doi} if k.doi else set(),
+               "pmcid": {k.pmcid} if k.pmcid else set()}
+        title = k.title
+        return cls(ids, {title} if title else set(), {k.first_author} if k.first_author else set(),
+                   _KINDS[bool(k.pmid), bool(k.doi), bool(k.pmcid)])
+
+    @classmethod
     def of(cls, keys: Iterable[SourceKeys]) -> _ArticleKeys:
         ids: dict[str, set[str]] = {kind: set() for kind in ID_KINDS}
         titles, first_authors = set(), set()
@@ -273,7 +292,8 @@ class MatchIndex:
     def put(self, article_id: int, keys: Iterable[SourceKeys]) -> None:
         """Index `article_id` under its sources' keys, replacing what it had; no keys remove it."""
         self.remove(article_id)
-        found = _ArticleKeys.of(keys)
+        keys = tuple(keys)
+        found = _ArticleKeys.single(keys[0]) if len(keys) == 1 else _ArticleKeys.of(keys)
         self._articles[article_id] = found
         for kind in ID_KINDS:
             for value in found.ids[kind]:
@@ -306,7 +326,13 @@ class MatchIndex:
         Past the PMID, an article is the record's only if no identifier of an earlier kind contradicts: looked up
         first and not found, any value of that kind on the article differs from the record's.
         """
-        have = [(kind, value) for kind, value in zip(ID_KINDS, _ID_VALUES(keys), strict=True) if value]
+        ids = self._ids
+        pmid, doi, pmcid = keys.pmid, keys.doi, keys.pmcid
+        if not ((pmid and pmid in ids["pmid"]) or (doi and doi in ids["doi"]) or (pmcid and pmcid in ids["pmcid"])):
+            title = keys.title
+            if not title or title not in self._titles:
+                return None  # no key known: the common case of a new article, decided without the lists below
+        have = [(kind, value) for kind, value in zip(ID_KINDS, (pmid, doi, pmcid), strict=True) if value]
         articles = self._articles
         for n, (kind, value) in enumerate(have):
             groups = self._ids[kind].get(value, {})

@@ -109,13 +109,14 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 
 
 def repeated_keys(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Child rows sharing a key: the tables have no primary key (migration 0005), the loader alone keeps them apart."""
-    out = {}
-    for table in CHILD_TABLES:
-        key = "article_id, author_position, position" if table.name == "author_affiliations" else "article_id, position"
-        out[table.name] = con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {table.name} GROUP BY ALL "
-                                      f"HAVING count(*) > 1)").fetchone()[0]
-    return out
+    """Rows sharing a key: no table the loader writes has a primary key or UNIQUE constraint (migrations 0005,
+    0007), the loader alone keeps them apart."""
+    keys = {t.name: "article_id, author_position, position" if t.name == "author_affiliations"
+            else "article_id, position" for t in CHILD_TABLES}
+    keys |= {"articles": "article_id", "sources": "source_id", "sources ": "input", "article_sources": "source_id"}
+    return {f"{table.strip()} ({key})": con.execute(f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL "
+                                                      f"HAVING count(*) > 1)").fetchone()[0]
+            for table, key in keys.items()}
 
 
 def article_groups(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[str, ...]]:

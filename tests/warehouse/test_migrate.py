@@ -95,3 +95,29 @@ def test_child_tables_lose_their_keys_and_keep_their_rows(db: Path, article, mon
     con.close()
     assert keyed == len(CHILD_TABLES) and left == 0
     assert after == before and any(before.values())
+
+
+def test_articles_and_sources_lose_their_indexes_and_keep_their_rows(db: Path, article,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Migration 0007: a database loaded before it keeps every article and source row, their ids and the sequences,
+    without an ART index or key left on the tables the loader writes."""
+    from warehouse.load import SourceRecord, load_document
+
+    monkeypatch.setattr(migrate_module, "migrations", lambda: [m for m in migrations() if m.version < 7])
+    con = connect(db)
+    load_document(con, article, SourceRecord("a.html", "h", 1, "p"))
+    indexed = con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0]
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("articles", "sources")}
+    con.close()
+    monkeypatch.undo()
+    con = connect(db)
+    after = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("articles", "sources")}
+    left = con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0]
+    keys = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE') "
+                       "AND table_name IN ('articles', 'sources')").fetchone()[0]
+    second = load_document(con, article, SourceRecord("b.html", "h2", 1, "p"))
+    ids = con.execute("SELECT max(article_id), max(source_id) FROM sources").fetchone()
+    con.close()
+    assert indexed == 3 and left == 0 and keys == 0
+    assert after == before and all(before.values())
+    assert second.article_id == before["articles"][0][0] and ids[1] == 2  # sequences go on where they were
