@@ -70,10 +70,10 @@ LOOKUP_COLUMNS = (("input", "VARCHAR"), ("pmid", "VARCHAR"), ("doi", "VARCHAR"),
 UPDATED_COLUMNS = (*ARTICLE_COLUMNS, "retracted", "chosen_from")
 STAGING = "bulk_staging_"  # prefix of the names the Arrow tables are registered under, on this connection only
 # The stored sources of every article a batch can touch. Identifier lookups are one per kind (each its own join
-# filter; the PMID side skips row groups outside the batch's PMID range). A title matches only an article without
-# an identifier of a kind the record has (merge.MatchIndex decides the rest): a record with a PMID is looked up
-# among the sources without one only, so a batch of PubMed records neither reads every article sharing a title
-# with one of them nor joins every stored PubMed record by title.
+# filter; the PMID and input sides skip row groups outside the batch's range: both follow load order). A record with
+# a PMID matches by DOI, PMCID or title only an article without any PMID (merge.MatchIndex decides the rest), so a
+# batch of PubMed records looks those keys up among the sources without a PMID (`pmidless_keys`, migration 0008)
+# instead of scanning every stored DOI and title; a record without a PMID (a page, a text copy) searches them all.
 STORED_KEYS = """
 SELECT s.source_id, s.article_id, s.input, s.content_hash, s.parser, s.size_bytes, s.site, s.source_kind,
        k.pmid, k.doi, k.pmcid, k.title_key, k.pub_year, k.first_author, a.retracted, k.record IS NULL
@@ -83,17 +83,19 @@ WHERE s.article_id IN ({candidates})
 BATCH_CANDIDATES = """
 SELECT article_id FROM sources WHERE input IN (SELECT input FROM {lookups})
 UNION SELECT article_id FROM article_sources WHERE pmid IN (SELECT pmid FROM {lookups})
-UNION SELECT article_id FROM article_sources WHERE doi IN (SELECT doi FROM {lookups})
-UNION SELECT article_id FROM article_sources WHERE pmcid IN (SELECT pmcid FROM {lookups})
-UNION SELECT k.article_id FROM (SELECT * FROM article_sources WHERE pmid IS NULL) k
-      JOIN (SELECT * FROM {lookups} WHERE pmid IS NOT NULL) b ON k.title_key = b.title_key AND k.pub_year = b.pub_year
-      JOIN articles a ON a.article_id = k.article_id
-      WHERE coalesce(a.pmid, '') = '' AND (b.doi IS NULL OR coalesce(a.doi, '') = '')
-        AND (b.pmcid IS NULL OR coalesce(a.pmcid, '') = '')
+UNION SELECT article_id FROM article_sources WHERE doi IN (SELECT doi FROM {lookups} WHERE pmid IS NULL)
+UNION SELECT article_id FROM article_sources WHERE pmcid IN (SELECT pmcid FROM {lookups} WHERE pmid IS NULL)
 UNION SELECT k.article_id FROM article_sources k
       JOIN (SELECT * FROM {lookups} WHERE pmid IS NULL) b ON k.title_key = b.title_key AND k.pub_year = b.pub_year
       JOIN articles a ON a.article_id = k.article_id
       WHERE (b.doi IS NULL OR coalesce(a.doi, '') = '') AND (b.pmcid IS NULL OR coalesce(a.pmcid, '') = '')
+UNION SELECT article_id FROM pmidless_keys WHERE doi IN (SELECT doi FROM {lookups} WHERE pmid IS NOT NULL)
+UNION SELECT article_id FROM pmidless_keys WHERE pmcid IN (SELECT pmcid FROM {lookups} WHERE pmid IS NOT NULL)
+UNION SELECT k.article_id FROM pmidless_keys k
+      JOIN (SELECT * FROM {lookups} WHERE pmid IS NOT NULL) b ON k.title_key = b.title_key AND k.pub_year = b.pub_year
+      JOIN articles a ON a.article_id = k.article_id
+      WHERE coalesce(a.pmid, '') = '' AND (b.doi IS NULL OR coalesce(a.doi, '') = '')
+        AND (b.pmcid IS NULL OR coalesce(a.pmcid, '') = '')
 """
 PMID_CANDIDATES = "SELECT article_id FROM article_sources WHERE pmid IN (SELECT v FROM {pmids})"
 # Retraction notices (RetractionOf links) naming the batch's PMIDs, and those the batch's articles held before.
@@ -448,13 +450,15 @@ def _draw(con: DuckDBPyConnection, sequence: str, count: int) -> list[int]:
 
 def _write_sources(con: DuckDBPyConnection, plan: _Plan, real: _Ids) -> None:
     """`sources` rows: new inputs inserted, changed ones rewritten in place, removed ones deleted; and the
-    `article_sources` rows of all of them (deleted and inserted again)."""
+    `article_sources` rows of all of them (deleted and inserted again), with `pmidless_keys` in step."""
     written = [s for s in plan.sources.values() if s.written]
     changed = [s for s in written if s.existing]
     removed = [s.source_id for s in chain.from_iterable(plan.removed.values())]
     # A bare source joined by another: its record is no longer its article's rows, so it is written out.
     clothed = [s for s in plan.sources.values() if s.bare and not s.written and len(plan.members[s.article_id]) > 1]
-    _delete(con, "article_sources", "source_id", [s.source_id for s in chain(changed, clothed)] + removed)
+    rewritten = [s.source_id for s in chain(changed, clothed)] + removed
+    _delete(con, "article_sources", "source_id", rewritten)
+    _delete(con, "pmidless_keys", "source_id", rewritten)
     _delete(con, "sources", "source_id", removed)
     if not written and not clothed:
         return
@@ -472,6 +476,8 @@ def _write_sources(con: DuckDBPyConnection, plan: _Plan, real: _Ids) -> None:
         con.execute(f"INSERT INTO sources BY NAME SELECT * EXCLUDE (existing), ? AS loaded_at "
                     f"FROM {names['sources']} WHERE NOT existing ORDER BY source_id", [now])
         con.execute(f"INSERT INTO article_sources BY NAME SELECT * FROM {names['article_sources']}")
+        con.execute(f"INSERT INTO pmidless_keys BY NAME SELECT source_id, article_id, doi, pmcid, title_key, pub_year "
+                    f"FROM {names['article_sources']} WHERE pmid IS NULL")
 
 
 def _article_source_table(plan: _Plan, stored: list[_Stored], real: _Ids) -> pa.Table:

@@ -19,8 +19,9 @@ from warehouse.errors import WarehouseError
 from warehouse.transaction import transaction
 
 FORMATS = ("parquet", "csv")
-# Run state and the migration ledger describe the pipeline, not the literature: not exported.
-NOT_EXPORTED = frozenset({"schema_migrations", "search_watermarks", "backfill_chunks"})
+# Run state, the migration ledger and the loader's own lookup table (a copy of article_sources' keys) describe the
+# pipeline, not the literature: not exported.
+NOT_EXPORTED = frozenset({"schema_migrations", "search_watermarks", "backfill_chunks", "pmidless_keys"})
 # The analysts' views are exported beside the tables: most readers want `article_view` alone.
 VIEWS = ("article_view", "author_articles")
 YEAR = "pub_year"

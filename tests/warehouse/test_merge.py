@@ -79,6 +79,8 @@ def test_efetch_html_and_a_text_copy_make_one_article_traceable_to_each(con: duc
     assert rows(con, "SELECT count(*) FROM articles") == [(1,)]
     assert rows(con, "SELECT input, source_kind, pmid FROM article_sources ORDER BY source_id") == [
         (str(TEXT), "text", None), (str(HTML), "html", PMID), (f"{EFETCH}#{PMID}.1", "pubmed_xml", PMID)]
+    assert rows(con, "SELECT s.input, k.title_key FROM pmidless_keys k JOIN sources s USING (source_id)") == [
+        (str(TEXT), rows(con, "SELECT title_key FROM article_sources WHERE pmid IS NULL")[0][0])]
     [row] = rows(con, "SELECT source_kind, journal, language, source_url, pub_date, retracted FROM articles")
     assert row == ("pubmed_xml", "British journal of cancer", "eng", HTML_URL, "2003-11-03", False)
     assert rows(con, "SELECT count(*), count(ui) FROM mesh_terms") == [(11, 11)]  # the XML's, with MeSH UIs
@@ -143,6 +145,8 @@ def test_deleting_the_pmid_drops_pubmeds_records_and_keeps_the_text_copy(con: du
     assert {i for inputs in field_sources(con).values() for i, _, _ in inputs} == {str(TEXT)}
     assert rows(con, "SELECT count(*) FROM authors") == [(0,)]  # the text copy names none
     assert rows(con, "SELECT pmid, input FROM deleted_pmids") == [(PMID, "update.xml")]
+    assert rows(con, "SELECT source_id, article_id, doi FROM pmidless_keys") == rows(
+        con, "SELECT source_id, article_id, doi FROM article_sources")  # the text copy's keys, the only ones left
 
 
 # ---------------------------------------------------------------- stored records

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from warehouse.migrate import Migration, code_version, migrate, migrations
 TABLES = {"articles", "authors", "author_affiliations", "article_affiliations", "abstract_sections",
           "keywords", "mesh_terms", "publication_types", "sources", "schema_migrations",
           "other_abstracts", "article_links", "deleted_pmids", "search_watermarks", "backfill_chunks",
-          "article_sources"}
+          "article_sources", "pmidless_keys"}
 
 
 def test_migration_files_are_numbered_without_gaps() -> None:
@@ -99,25 +100,31 @@ def test_child_tables_lose_their_keys_and_keep_their_rows(db: Path, article, mon
 
 def test_articles_and_sources_lose_their_indexes_and_keep_their_rows(db: Path, article,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Migration 0007: a database loaded before it keeps every article and source row, their ids and the sequences,
-    without an ART index or key left on the tables the loader writes."""
+    """Migrations 0005-0008 on a database loaded before them: every article and source row, their ids and the
+    sequences kept, no ART index or key left on the tables the loader writes, the page's keys in pmidless_keys."""
+    from tests.warehouse.legacy import load_as_before_0006
     from warehouse.load import SourceRecord, load_document
 
-    monkeypatch.setattr(migrate_module, "migrations", lambda: [m for m in migrations() if m.version < 7])
+    monkeypatch.setattr(migrate_module, "migrations", lambda: [m for m in migrations() if m.version < 5])
     con = connect(db)
-    load_document(con, article, SourceRecord("a.html", "h", 1, "p"))
+    load_as_before_0006(con, article, SourceRecord("a.html", "h", 1, "p"))
+    page = dataclasses.replace(article, pmid=None, pmcid=None, doi="10.1000/other", title="Another page on fever")
+    load_as_before_0006(con, page, SourceRecord("c.html", "h3", 1, "p"))
     indexed = con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0]
-    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("articles", "sources")}
+    columns = {"articles": "article_id, pmid, doi, title, abstract", "sources": "*"}
+    before = {t: con.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall() for t, c in columns.items()}
     con.close()
     monkeypatch.undo()
     con = connect(db)
-    after = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("articles", "sources")}
+    after = {t: con.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall() for t, c in columns.items()}
     left = con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0]
     keys = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE') "
                        "AND table_name IN ('articles', 'sources')").fetchone()[0]
+    pmidless = con.execute("SELECT source_id, doi FROM pmidless_keys").fetchall()
     second = load_document(con, article, SourceRecord("b.html", "h2", 1, "p"))
-    ids = con.execute("SELECT max(article_id), max(source_id) FROM sources").fetchone()
+    ids = con.execute("SELECT max(source_id) FROM sources").fetchone()
     con.close()
     assert indexed == 3 and left == 0 and keys == 0
     assert after == before and all(before.values())
-    assert second.article_id == before["articles"][0][0] and ids[1] == 2  # sequences go on where they were
+    assert pmidless == [(2, "10.1000/other")]  # the page's keys; the PubMed page has a PMID
+    assert second.article_id == before["articles"][0][0] and ids == (3,)  # sequences go on where they were

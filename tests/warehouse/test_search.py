@@ -1,7 +1,8 @@
-"""Full-text search: BM25 ranking over the seed pages, an index rebuilt after loads, no waiting on a writer.
+"""Full-text search: BM25 ranking over the seed pages, an index updated after loads, no waiting on a writer.
 
-`search` sums precomputed postings instead of calling the FTS extension's `match_bm25` on every row; the tests
-at the end hold it to match_bm25's ranking and scores on the seed pages plus every record of the shared corpus.
+`search` sums per-posting BM25 shares instead of calling the FTS extension's `match_bm25` on every row; the tests
+at the end hold it to match_bm25's ranking and scores on the seed pages plus every record of the shared corpus,
+and hold an index updated with only the changed articles to what a full rebuild holds and answers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import random
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,16 +26,24 @@ import Stemmer
 
 import warehouse.connect
 from tests.gold import SHARED
-from tests.warehouse.seed_pages import BR_J_CANCER_IL2, load_seeds
+from tests.warehouse.seed_pages import BR_J_CANCER_IL2, load_seeds, seed_paths
 from transforms.article import Article, MeshTerm
 from transforms.errors import ParseError
 from transforms.pipeline import parse_bytes
 from transforms.pubmed_xml import iter_pubmed
 from warehouse.bulk import load_batch
-from warehouse.connect import OFFLINE_CONFIG, connect, load_fts
+from warehouse.connect import OFFLINE_CONFIG, connect, load_fts, open_file
 from warehouse.errors import WarehouseError
-from warehouse.load import SourceRecord, load_document
-from warehouse.search import index_path, rebuild_search_index, search
+from warehouse.load import SourceRecord, delete_pmids, load_document
+from warehouse.search import (
+    FTS_INDEX,
+    SEARCHABLE_SQL,
+    index_path,
+    rebuild_search_index,
+    refresh_search_index,
+    search,
+    update_search_index,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 QUERY = "intralesional interleukin-2 melanoma"
@@ -149,13 +158,15 @@ def test_search_works_while_another_process_writes(db: Path, con: duckdb.DuckDBP
     assert hits[0].article_id == ids[BR_J_CANCER_IL2]
 
 
+@pytest.mark.parametrize("build", [rebuild_search_index, update_search_index])
 def test_a_rebuild_replaces_the_index_another_process_is_reading(db: Path, con: duckdb.DuckDBPyConnection,
-                                                                article: Article, source: SourceRecord) -> None:
+                                                                article: Article, source: SourceRecord,
+                                                                build: Callable[..., object]) -> None:
     load_seeds(con)
     rebuild_search_index(con, db)
     with held(index_path(db), "read"):
         article_id = load_document(con, article, source).article_id
-        rebuild_search_index(con, db)
+        build(con, db)
         assert [h.article_id for h in search(db, "aspirin")] == [article_id]
     assert not [p.name for p in db.parent.iterdir() if p.name.endswith(".tmp")]
 
@@ -233,12 +244,27 @@ def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def bm25_reference(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The FTS extension's own index over the database's current articles, in memory: match_bm25 to compare with."""
+    searchable = con.execute(SEARCHABLE_SQL).to_arrow_table()
+    ref = duckdb.connect(config=OFFLINE_CONFIG)
+    load_fts(ref)
+    ref.register("searchable", searchable)
+    ref.execute("CREATE TABLE docs AS SELECT * FROM searchable")
+    ref.execute(FTS_INDEX.format(table="docs"))
+    return ref
+
+
 @pytest.fixture(scope="module")
 def reference(corpus_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(index_path(corpus_db)), read_only=True, config=OFFLINE_CONFIG)
-    load_fts(con)
-    yield con
+    con = connect(corpus_db, read_only=True)
+    ref = bm25_reference(con)
     con.close()
+    # Held open, the (unchanging) index's DuckDB instance is reused by each `search` instead of opened again.
+    held_index = open_file(index_path(corpus_db), read_only=True)
+    yield ref
+    held_index.close()
+    ref.close()
 
 
 def sample_queries(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -305,3 +331,152 @@ def test_an_index_of_the_previous_format_is_rebuilt(db: Path, con: duckdb.DuckDB
     again = duckdb.connect(str(index_path(db)), read_only=True)
     assert again.execute("SELECT count(*) FROM postings").fetchone()[0] > 0
     again.close()
+
+
+def searchable_rows(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[object, ...]]:
+    """Each article's searched and shown text as the database holds it now."""
+    return {row[0]: row[1:] for row in con.execute(SEARCHABLE_SQL).fetchall()}
+
+
+def what_changed(before: dict[int, tuple[object, ...]], after: dict[int, tuple[object, ...]]
+                 ) -> tuple[set[int], set[int]]:
+    """The articles an update must tokenize (new or changed text) and those whose old postings must go."""
+    tokenize = {a for a, row in after.items() if before.get(a) != row}
+    return tokenize, (tokenize & before.keys()) | (before.keys() - after.keys())
+
+
+def all_hits(db: Path, queries: list[str]) -> dict[str, list[tuple[int, float]]]:
+    return {query: [(h.article_id, h.score) for h in search(db, query, 100_000)] for query in queries}
+
+
+def assert_match_bm25(con: duckdb.DuckDBPyConnection, found: dict[str, list[tuple[int, float]]]) -> None:
+    """The hits are match_bm25's over the database's current articles: same order, scores within 1e-9."""
+    ref = bm25_reference(con)
+    try:
+        for query, hits in found.items():
+            expected = ref.execute(MATCH_BM25, [query, 100_000]).fetchall()
+            assert [a for a, _ in hits] == [a for a, _ in expected], query
+            assert all(abs(score - want) < 1e-9 for (_, score), (_, want) in zip(hits, expected, strict=True)), query
+    finally:
+        ref.close()
+
+
+# What an index holds, whichever table its postings are in and whatever ids its terms got.
+INDEX_CONTENT = {
+    "stats": "SELECT num_docs, avgdl FROM stats",
+    "terms": "SELECT term, df FROM dict ORDER BY term",
+    "postings": "SELECT d.term, p.article_id, p.tf, p.len FROM (FROM postings UNION ALL FROM postings_new) AS p "
+                "JOIN dict AS d USING (termid) ORDER BY ALL",
+    "docs": "SELECT * FROM docs ORDER BY article_id",
+}
+
+
+def index_content(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    con = duckdb.connect(str(index_path(db)), read_only=True)
+    try:
+        return {name: con.execute(sql).fetchall() for name, sql in INDEX_CONTENT.items()}
+    finally:
+        con.close()
+
+
+def new_postings(db: Path) -> int:
+    con = duckdb.connect(str(index_path(db)), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM postings_new").fetchone()[0]
+    finally:
+        con.close()
+
+
+def assert_same_as_a_rebuild(con: duckdb.DuckDBPyConnection, db: Path,
+                             found: dict[str, list[tuple[int, float]]]) -> None:
+    """A full rebuild from the same database holds the same and answers the same, scores equal to the last bit."""
+    updated = index_content(db)
+    aside = db.with_name("updated.search.duckdb")
+    os.replace(index_path(db), aside)
+    try:
+        assert rebuild_search_index(con, db) == index_path(db)
+        assert index_content(db) == updated
+        assert all_hits(db, list(found)) == found
+    finally:
+        os.replace(aside, index_path(db))  # the updated index goes on being updated
+
+
+def single_source_pubmed(con: duckdb.DuckDBPyConnection, among: list[str]) -> list[tuple[str, int]]:
+    """(pmid, article_id) of articles that only a PubMed record of `among` describes: deleting the PMID deletes them."""
+    return con.execute("SELECT a.pmid, a.article_id FROM articles AS a JOIN sources AS s USING (article_id) "
+                       "WHERE a.pmid IN (SELECT unnest($1)) GROUP BY ALL HAVING count(*) = 1 ORDER BY a.article_id",
+                       [among]).fetchall()
+
+
+def changed_abstract(items: list[tuple[Article, SourceRecord]], pmid: str, word: str) -> tuple[Article, SourceRecord]:
+    article, source = next(item for item in items if item[0].pmid == pmid)
+    return (dataclasses.replace(article, abstract=f"{article.abstract} A {word} finding."),
+            dataclasses.replace(source, content_hash=hashlib.sha256(word.encode()).hexdigest()))
+
+
+def test_an_update_tokenizes_only_what_changed_and_ranks_as_a_rebuild(tmp_path: Path) -> None:
+    """Loads, an abstract changed and a PMID deleted, twice: each update tokenizes just the articles whose text
+    changed, and its index holds and answers exactly what a full rebuild does, and what match_bm25 does."""
+    db = tmp_path / "w.duckdb"
+    items = corpus_items()
+    pubmed = [n for n, (article, _) in enumerate(items) if article.source_kind == "pubmed_xml"]
+    held_back = pubmed[len(pubmed) // 2:][:40]
+    later = [items[n] for n in held_back]
+    con = connect(db)
+    try:
+        load_batch(con, [item for n, item in enumerate(items) if n not in set(held_back)])
+        first = update_search_index(con, db)  # no index yet: built whole
+        rows = searchable_rows(con)
+        assert (first.full, first.tokenized, first.removed, first.documents) == (True, len(rows), 0, len(rows))
+        queries = [*sample_queries(bm25_reference(con))[:40], *EDGE_QUERIES, "zeugmatic", "quincuncial"]
+        earlier = single_source_pubmed(con, [a.pmid for a, _ in items if a.source_kind == "pubmed_xml"])
+        rounds = [(later, earlier[0], earlier[1], "zeugmatic"), ([], None, None, "quincuncial")]
+        for n, (load_now, changed, deleted, word) in enumerate(rounds):
+            before = searchable_rows(con)
+            load_batch(con, load_now)
+            if n == 1:  # now change and delete articles the first update added
+                changed, deleted = single_source_pubmed(con, [a.pmid for a, _ in later])[:2]
+            assert load_document(con, *changed_abstract(items, changed[0], word)).action == "updated"
+            assert delete_pmids(con, [deleted[0]]) == 1
+            after = searchable_rows(con)
+            tokenize, remove = what_changed(before, after)
+            assert changed[1] in tokenize & remove and deleted[1] in remove - after.keys()
+            update = update_search_index(con, db)
+            assert (update.full, update.tokenized, update.removed, update.documents) == (
+                False, len(tokenize), len(remove), len(after))
+            assert update.tokenized <= 41 and new_postings(db) > 0  # the update's postings beside the main ones
+            found = all_hits(db, queries)
+            assert [a for a, _ in found[word]] == [changed[1]]
+            assert deleted[1] not in {a for hits in found.values() for a, _ in hits}
+            assert_match_bm25(con, found)
+            assert_same_as_a_rebuild(con, db, found)
+    finally:
+        con.close()
+
+
+def test_a_refresh_after_each_load_updates_the_index(db: Path, con: duckdb.DuckDBPyConnection, article: Article,
+                                                     source: SourceRecord) -> None:
+    """As the flows call it, on the closed database: new, unchanged, deleted. Four times as many new postings
+    as indexed ones go into the main table (the update rewrites it) rather than beside it."""
+    first, *others = seed_paths()
+    load_seeds(con, [first])
+    con.close()
+    assert (refresh_search_index(db).full, refresh_search_index(db).tokenized) == (True, 0)
+    with connect(db) as writer:
+        load_seeds(writer, others)
+        aspirin = load_document(writer, article, source).article_id
+    update = refresh_search_index(db)
+    assert (update.full, update.tokenized, update.removed, update.documents) == (False, 5, 0, 6)
+    assert [h.article_id for h in search(db, "aspirin fever")][:1] == [aspirin]
+    assert new_postings(db) == 0
+    kept = index_path(db).stat().st_ino
+    assert (refresh_search_index(db).tokenized, refresh_search_index(db).removed) == (0, 0)
+    assert index_path(db).stat().st_ino == kept  # nothing changed: the index file stays
+    with connect(db) as writer:
+        delete_pmids(writer, [article.pmid])
+    update = refresh_search_index(db)
+    assert (update.tokenized, update.removed, update.documents) == (0, 1, 5)
+    assert search(db, "aspirin") == []
+    with connect(db, read_only=True) as reader:
+        assert_match_bm25(reader, all_hits(db, [QUERY, "melanoma", "interleukin-2 therapy", "fever"]))
+    assert not [p.name for p in db.parent.iterdir() if p.name.endswith(".tmp")]
