@@ -56,7 +56,6 @@ ARROW_TYPES = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64
                "VARCHAR[]": pa.list_(pa.string()), "JSON": pa.string()}
 ARTICLE_TYPES = {**dict.fromkeys(ARTICLE_COLUMNS, "VARCHAR"), "pub_year": "INTEGER", "pmid_version": "INTEGER",
                  "warnings": "VARCHAR[]"}
-CHOSEN_FROM = pa.list_(pa.struct([("input", pa.string()), ("fields", pa.list_(pa.string()))]))
 SOURCE_COLUMNS = (("source_id", "BIGINT"), ("article_id", "BIGINT"), ("input", "VARCHAR"),
                   ("content_hash", "VARCHAR"), ("size_bytes", "BIGINT"), ("site", "VARCHAR"),
                   ("source_kind", "VARCHAR"), ("parser", "VARCHAR"))
@@ -557,19 +556,18 @@ def _article_table(finals: list[Final]) -> pa.Table:
 
 
 def _chosen_from(merged: list[Merged]) -> pa.Array:
-    """list<struct<input, fields list>> built from flat arrays and offsets: no per-value Python conversion."""
+    """list<struct<input, fields mask>> (migration 0009) built from flat arrays and offsets."""
     inputs: list[str] = []
-    names: list[str] = []
-    outer, inner = [0], [0]
+    masks: list[int] = []
+    outer = [0]
     for m in merged:
         for source_input, fields in m.chosen_from:
             inputs.append(source_input)
-            names += fields
-            inner.append(len(names))
+            masks.append(merge.field_mask(fields))
         outer.append(len(inputs))
-    fields_array = pa.ListArray.from_arrays(pa.array(inner, pa.int32()), pa.array(names, pa.string()))
-    entries = pa.StructArray.from_arrays([pa.array(inputs, pa.string()), fields_array], names=["input", "fields"])
-    return pa.ListArray.from_arrays(pa.array(outer, pa.int32()), entries).cast(CHOSEN_FROM)
+    entries = pa.StructArray.from_arrays([pa.array(inputs, pa.string()), pa.array(masks, pa.uint64())],
+                                         names=["input", "fields"])
+    return pa.ListArray.from_arrays(pa.array(outer, pa.int32()), entries)
 
 
 def _child_table(table: ChildTable, finals: list[Final]) -> pa.Table:

@@ -41,6 +41,8 @@ UNIONS = ("keywords", "warnings")
 PRIMARY = ("site", "source_kind", "parser")
 # Every Article field a merged row carries, so `chosen_from` can name a source for each.
 FIELDS = tuple(f.name for f in fields(Article) if f.name != "provenance")
+# `articles.chosen_from` stores a source's fields as a mask: bit i for FIELDS[i] (the SQL macro `chosen_fields`).
+_FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
 _FIELD_VALUES = attrgetter(*FIELDS)
 # An abstract is not clean when it is a teaser: cut short with an ellipsis, or read from a page's description meta
 # tag (html_meta, opengraph), which sites fill with the first sentences.
@@ -168,6 +170,11 @@ def _unique(values: list[Any]) -> list[Any]:
 
 def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
+
+
+def field_mask(names: Iterable[str]) -> int:
+    """The bit mask `articles.chosen_from` stores for these fields (migration 0009)."""
+    return sum(_FIELD_BITS[name] for name in names)
 
 
 def _by_source(ranked: Sequence[Source], chosen: dict[str, list[str]]) -> list[tuple[str, list[str]]]:

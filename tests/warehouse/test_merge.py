@@ -19,7 +19,7 @@ from warehouse import migrate as migrate_module
 from warehouse.bulk import load_batch
 from warehouse.connect import connect
 from warehouse.load import SourceRecord, delete_pmids, load_document
-from warehouse.merge import FIELDS, MatchIndex, Source, SourceKeys, merge, title_key
+from warehouse.merge import FIELDS, MatchIndex, Source, SourceKeys, field_mask, merge, title_key
 from warehouse.migrate import migrations
 
 PAGES = Path(__file__).parent / "pages"
@@ -291,7 +291,8 @@ def test_a_database_from_before_0006_gets_its_sources_records_and_merges_on(
     [(record, provenance)] = rows(con, "SELECT record, provenance FROM article_sources")
     assert Article.from_dict(orjson.loads(record)) == article and orjson.loads(provenance) == {}
     assert rows(con, "SELECT chosen_from[1].input, retracted FROM articles") == [(source.input, False)]
-    assert "title" in rows(con, "SELECT chosen_from[1].fields FROM articles")[0][0]
+    assert "title" in rows(con, "SELECT chosen_fields(chosen_from[1].fields) FROM articles")[0][0]
+    assert {f for (f,) in rows(con, "SELECT field FROM article_field_sources")} >= {"title", "pmid", "authors"}
     page = dataclasses.replace(article, pmid=None, title="From the publisher", keywords=["salicylate"],
                                authors=[Author(last="Smith")])
     assert load_document(con, page, SourceRecord("pub.html", "p", 1, "p")).action == "updated"
@@ -299,3 +300,13 @@ def test_a_database_from_before_0006_gets_its_sources_records_and_merges_on(
     assert rows(con, "SELECT keyword FROM keywords ORDER BY position") == [("salicylate",), ("aspirin",), ("fever",)]
     con.close()
 
+
+
+def test_chosen_from_masks_name_the_fields_of_the_record_in_order(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 0009's macro lists the Article record's fields in the code's bit order: a field added to the record
+    without a migration appending its name fails here."""
+    everything = (1 << len(FIELDS)) - 1
+    assert rows(con, "SELECT chosen_fields(?)", [everything]) == [(list(FIELDS),)]
+    for i, name in enumerate(FIELDS):
+        assert field_mask([name]) == 1 << i
+        assert rows(con, "SELECT chosen_fields(?)", [field_mask([name])]) == [([name],)]
