@@ -171,7 +171,7 @@ def searches(db: Path, templates: list[Article], more: float) -> dict[str, Any]:
             times.append(time.perf_counter() - start)
         return times, hits
 
-    con = connect(db)
+    con = connect(db, read_only=True)  # as the flows build it: a reader's connection, without the writer's memory cap
     start = time.perf_counter()
     rebuild_search_index(con, db)
     result: dict[str, Any] = {"build": time.perf_counter() - start, "size": index_path(db).stat().st_size}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import pycountry
@@ -13,6 +14,7 @@ from transforms.article import AbstractSection, Article, Author
 _SPACE_RE = re.compile(r"\s+")
 # Zero-width characters that copy-paste and HTML leave inside words.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _DASH_RE = re.compile(f"\\s*[{_DASHES}-]\\s*")
 _DOI_PREFIX_RE = re.compile(r"^(?:doi\s*:?\s*|https?://(?:dx\.)?doi\.org/|info:doi/)+", re.I)
@@ -47,16 +49,35 @@ def clean_text(value: str | None) -> str | None:
     """NFC, invisible characters removed, every run of white space (no-break, thin) as one space."""
     if value is None:
         return None
-    if value.isascii() and value.isprintable() and "  " not in value and value[:1] != " " != value[-1:]:
-        return value or None  # already clean: the common case, kept fast for bulk PubMed files
-    value = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value))
+    # Already clean, the common case kept fast for bulk PubMed files: a printable string has no white space but
+    # the space and no invisible (format) character, so only doubled or outer spaces and NFC are left to check.
+    if value.isascii():
+        printable = value.isprintable() if len(value) < 40 else not value.encode().translate(None, _PRINTABLE_ASCII)
+        if printable and "  " not in value and value[:1] != " " != value[-1:]:  # (`_printable_ascii`, inlined)
+            return value or None
+        return " ".join(value.split()) or None  # NFC and the invisible characters cannot change ASCII
+    if (value.isprintable() and "  " not in value and value[0] != " " != value[-1]
+            and unicodedata.is_normalized("NFC", value)):
+        return value
+    value = unicodedata.normalize("NFC", value)
+    if _INVISIBLE_RE.search(value):
+        value = _INVISIBLE_RE.sub("", value)
     # str.split() splits on the same white space as `\s` and is several times faster than the regex.
     return " ".join(value.split()) or None
 
 
+def _printable_ascii(value: str) -> bool:
+    """`value.isprintable()` for an ASCII string; a long one is read as bytes, five times faster."""
+    return value.isprintable() if len(value) < 40 else not value.encode().translate(None, _PRINTABLE_ASCII)
+
+
 def clean_title(value: str | None) -> str | None:
     """Drop PubMed's enclosing brackets (a translated title) and one trailing period."""
-    value = clean_text(value)
+    return trim_title(clean_text(value))
+
+
+def trim_title(value: str | None) -> str | None:
+    """`clean_title` of a value `clean_text` has cleaned already."""
     if not value:
         return None
     if value.startswith("[") and value.rstrip(".").endswith("]") and value.count("[") == 1:
@@ -194,26 +215,92 @@ def initials_of(fore: str | None) -> str | None:
     return letters.upper() or None
 
 
+AuthorParts = tuple[str | None, str | None, str | None, str | None, list[str], str | None]
+
+
+def clean_authors(parts: list[AuthorParts]) -> list[Author]:
+    """Authors from their parts as read (last, fore, initials, collective, affiliations, orcid) by the rules
+    `finalize` applies to authors; one without a name is dropped.
+
+    A list's names, and its affiliations, are each checked at once (`all_clean`): in the common case, clean
+    already, no value is cleaned on its own.
+    """
+    if not all_clean([name for part in parts for name in (part[0], part[1], part[2]) if name is not None]):
+        return [_author_from_parts(*part) for part in parts if part[0] or part[3] or part[1]]
+    clean_affiliations = all_clean([affiliation for part in parts for affiliation in part[4]])
+    authors = []
+    for last, fore, initials, collective, affiliations, orcid in parts:
+        if last or collective or fore:
+            if not initials or "." in initials or " " in initials:
+                initials = _initials(initials, fore)
+            if collective is not None:
+                collective = clean_text(collective)
+            if not clean_affiliations:
+                affiliations = unique_clean(affiliations)
+            elif len(affiliations) > 1:
+                affiliations = _unique(affiliations)
+            authors.append(Author(last, fore, initials, collective, affiliations, orcid))
+    return authors
+
+
+def _author_from_parts(last: str | None, fore: str | None, initials: str | None, collective: str | None,
+                       affiliations: list[str], orcid: str | None) -> Author:
+    return Author(*_author_names(last, fore, initials, collective), unique_clean(affiliations), orcid)
+
+
 def _clean_author(author: Author) -> Author:
-    author.last = clean_text(author.last)
-    author.fore = clean_text(author.fore)
-    author.collective = clean_text(author.collective)
-    author.initials = clean_text(author.initials) or initials_of(author.fore)
-    if author.initials:
-        author.initials = author.initials.replace(".", "").replace(" ", "")
-    author.affiliations = _unique(clean_text(a) for a in author.affiliations)
+    author.last, author.fore, author.initials, author.collective = _author_names(
+        author.last, author.fore, author.initials, author.collective)
+    author.affiliations = unique_clean(author.affiliations)
     return author
 
 
-def _unique(values) -> list[str]:
+def _author_names(last: str | None, fore: str | None, initials: str | None,
+                  collective: str | None) -> tuple[str | None, str | None, str | None, str | None]:
+    fore = clean_text(fore)
+    return clean_text(last), fore, _initials(clean_text(initials), fore), clean_text(collective)
+
+
+def _initials(initials: str | None, fore: str | None) -> str | None:
+    """The initials as given (cleaned), else made from the (cleaned) fore name; no dots, no spaces."""
+    initials = initials or initials_of(fore)
+    if initials and ("." in initials or " " in initials):
+        initials = initials.replace(".", "").replace(" ", "")
+    return initials
+
+
+def all_clean(values: list[str]) -> bool:
+    """Whether `clean_text` returns every value as it is, by one check of the values joined by a space.
+
+    The join is clean only if each value is: an empty value, or one with an outer space, makes a double or outer
+    space of it. (A printable ASCII join only: other values are left to `clean_text`.)
+    """
+    if not values:
+        return True
+    joined = " ".join(values)
+    return (joined.isascii() and _printable_ascii(joined) and "  " not in joined
+            and joined[:1] != " " != joined[-1:] and joined != "")
+
+
+def unique_clean(values: list[str | None]) -> list[str]:
+    """The values cleaned (`clean_text`), empty ones dropped, each once (`_unique`)."""
+    if len(values) == 1:  # the common case: one affiliation, one publication type
+        value = clean_text(values[0])
+        return [value] if value else []
+    return _unique(map(clean_text, values)) if values else []
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
     """Values in order, each once: the first spelling of values equal but for case."""
-    seen: dict[str, None] = {}
+    out: list[str] = []
     lowered: set[str] = set()
     for v in values:
-        if v and v.lower() not in lowered:
-            seen[v] = None
-            lowered.add(v.lower())
-    return list(seen)
+        if v:
+            low = v.lower()
+            if low not in lowered:  # so `v` is not in `out` either
+                out.append(v)
+                lowered.add(low)
+    return out
 
 
 def abstract_from_sections(sections: list[AbstractSection]) -> str | None:
@@ -222,7 +309,11 @@ def abstract_from_sections(sections: list[AbstractSection]) -> str | None:
 
 
 def finalize(article: Article) -> Article:
-    """Apply the record's normalization rules in one place, whatever parser filled it."""
+    """Apply the record's normalization rules in one place, whatever parser filled it.
+
+    (`transforms.pubmed_xml` applies the same rules itself as it reads, through the helpers here, so that no
+    value of a bulk file is cleaned twice: a change of rule here must be made there too.)
+    """
     a = article
     a.title = clean_title(a.title)
     for name in ("journal", "journal_abbrev", "volume", "issue", "issn", "pmcid", "source_url"):
@@ -241,9 +332,9 @@ def finalize(article: Article) -> Article:
         paragraphs = [clean_text(p) for p in re.split(r"\n\s*\n", a.abstract)]
         a.abstract = "\n\n".join(p for p in paragraphs if p) or None
     a.authors = [_clean_author(x) for x in a.authors if x.last or x.collective or x.fore]
-    a.affiliations = _unique(clean_text(x) for x in a.affiliations)
+    a.affiliations = unique_clean(a.affiliations)
     a.keywords = _unique(clean_text(k.strip(" .;,")) for k in a.keywords)
-    a.publication_types = _unique(clean_text(p) for p in a.publication_types)
+    a.publication_types = unique_clean(a.publication_types)
     if a.language:
         code = language_code(a.language)
         if code is None:

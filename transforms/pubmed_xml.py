@@ -20,9 +20,22 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from transforms.article import AbstractSection, Article, ArticleLink, Author, MeshTerm, OtherAbstract
+from transforms.article import AbstractSection, Article, ArticleLink, MeshTerm, OtherAbstract
 from transforms.errors import ParseError
-from transforms.normalize import MONTHS, abstract_from_sections, clean_text, clean_title, finalize
+from transforms.normalize import (
+    MONTHS,
+    AuthorParts,
+    abstract_from_sections,
+    all_clean,
+    clean_authors,
+    clean_text,
+    clean_title,
+    language_code,
+    normalize_doi,
+    normalize_pages,
+    trim_title,
+    unique_clean,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +132,20 @@ def iter_pubmed(source: BinaryIO, name: str) -> Iterator[PubmedRecord]:
 
 
 class _Reader:
-    """A file object that hands lxml the head read beforehand, then the rest, and tracks line numbers."""
+    """A file object that hands lxml the head read beforehand, then the rest, and can tell where the data ends.
+
+    Where the data ends (its line count and last line) only matters to an error message, and counting lines
+    as they pass cost about 5 us a record of a baseline file: a seekable stream is counted when asked, by
+    reading the same pieces again; any other stream as it is read.
+    """
 
     def __init__(self, source: BinaryIO) -> None:
         self.source = source
+        self.start = _position(source)
         self.head = source.read(HEAD_BYTES) or b""
         self.pending = self.head
-        self.lines = 1
-        self.tail = b""
+        self.sizes: list[int] | None = None if self.start is None else []  # the pieces handed out, to read again
+        self.counted = _LineCount()
         self.eof = False
 
     def read(self, size: int = -1) -> bytes:
@@ -137,13 +156,54 @@ class _Reader:
         if not chunk:
             self.eof = True
             return b""
+        if self.sizes is None:
+            self.counted.add(chunk)
+        else:
+            self.sizes.append(len(chunk))
+        return chunk
+
+    def end(self) -> _LineCount:
+        """The line count and last line of the data handed out so far."""
+        if self.sizes is None:
+            return self.counted
+        count, at = _LineCount(), self.source.tell()
+        self.source.seek(self.start)
+        for size in self.sizes:
+            count.add(_read_exactly(self.source, size))
+        self.source.seek(at)
+        return count
+
+
+class _LineCount:
+    """Lines seen in the pieces added, and the last line (its last TAIL_KEEP bytes when it is longer)."""
+
+    def __init__(self) -> None:
+        self.lines = 1
+        self.tail = b""
+
+    def add(self, chunk: bytes) -> None:
         newlines = chunk.count(b"\n")
         if newlines:
             self.lines += newlines
             self.tail = chunk[chunk.rfind(b"\n") + 1 :]
         else:
             self.tail = (self.tail + chunk)[-TAIL_KEEP:]
-        return chunk
+
+
+def _position(source: BinaryIO) -> int | None:
+    """Where a seekable stream is, or None."""
+    try:
+        return source.tell() if source.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _read_exactly(source: BinaryIO, size: int) -> bytes:
+    parts = []
+    while size > 0 and (part := source.read(size)):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def _check_head(head: bytes, name: str) -> str | None:
@@ -181,12 +241,15 @@ def _refuse_root(tag: str, name: str, head: bytes) -> None:
 
 def _syntax_reason(exc: etree.XMLSyntaxError, reader: _Reader) -> str:
     line, column = exc.position if exc.position else (exc.lineno, 0)
-    last_line_chars = len(reader.tail.decode("utf-8", "ignore"))
-    if exc.code == 77 or (reader.eof and line >= reader.lines and column > last_line_chars):
+    if exc.code == 77 or (reader.eof and _at_end(line, column, reader.end())):
         return f"truncated XML at line {line} ({exc.msg})"
     if not _ROOT_RE.search(reader.head):
         return f"not XML: {exc.msg}"
     return f"malformed XML at line {line}: {exc.msg}"
+
+
+def _at_end(line: int, column: int, end: _LineCount) -> bool:
+    return line >= end.lines and column > len(end.tail.decode("utf-8", "ignore"))
 
 
 def _release(el: etree._Element) -> None:
@@ -208,7 +271,7 @@ def _read_record(el: etree._Element, name: str) -> PubmedRecord | None:
     try:
         if tag == "DeleteCitation":
             return Deletion([p for p in (clean_text(x.text) for x in el.iterfind("PMID")) if p])
-        return _finalize(_finish(_BUILDERS[tag](el)))
+        return _finalize(_BUILDERS[tag](el))
     except Exception as exc:  # one bad record must not stop the file
         log.debug("record of %s not read", name, exc_info=True)
         return RecordError(name, _any_pmid(el), f"{type(exc).__name__}: {exc}")
@@ -271,8 +334,16 @@ def _math_walk(el: etree._Element, parts: list[str]) -> None:
         _math_walk(child, parts)
 
 
+def _child(el: etree._Element, tag: str) -> etree._Element | None:
+    """The first child named `tag` (a loop over children: several times faster than `find`)."""
+    for child in el:
+        if child.tag == tag:
+            return child
+    return None
+
+
 def _child_text(el: etree._Element, tag: str) -> str | None:
-    """The text of the first child named `tag` (a loop over children: several times faster than `find`)."""
+    """The text of the first child named `tag`."""
     for child in el:
         if child.tag == tag:
             return child.text
@@ -282,20 +353,23 @@ def _child_text(el: etree._Element, tag: str) -> str | None:
 # ---------------------------------------------------------------- records
 # Each reader walks an element's children once and dispatches on the tag: `find` and `findtext` go
 # through lxml's ElementPath and cost about a microsecond a call, which dominates a baseline file.
-# Values are left raw where `finalize` cleans them (title, journal, volume, pages, authors, ids).
+# Lists (authors, MeSH terms, keywords, abstract sections) are stored as `finalize` would leave them, by its
+# helpers, as they are read; scalars are left raw and `_finalize` applies the rest of its rules once. So no
+# value is cleaned twice and no list is rebuilt: normalization was a quarter of a baseline file's parse.
 
 
 def _new_article() -> Article:
-    return Article(site="pubmed", source_kind="pubmed_xml", parser=PARSER)
+    return Article("pubmed", "pubmed_xml", parser=PARSER)
 
 
 def _pubmed_article(el: etree._Element) -> Article:
     a, ids = None, None
     for child in el:
-        if child.tag == "MedlineCitation":
+        tag = child.tag
+        if tag == "MedlineCitation":
             a = _medline_citation(child)
-        elif child.tag == "PubmedData":
-            ids = child.find("ArticleIdList")
+        elif tag == "PubmedData":
+            ids = _child(child, "ArticleIdList")
     if a is None:
         raise ValueError("PubmedArticle without MedlineCitation")
     if ids is not None:
@@ -314,7 +388,7 @@ def _medline_citation(cit: etree._Element) -> Article:
         elif tag == "PMID":
             _read_pmid(a, child)
         elif tag == "MeshHeadingList":
-            a.mesh_terms = [_mesh_term(h) for h in child if h.tag == "MeshHeading"]
+            a.mesh_terms = _mesh_terms(child)
         elif tag == "KeywordList":
             _read_keywords(a, child)
         elif tag == "MedlineJournalInfo":
@@ -361,26 +435,32 @@ _BUILDERS = {
 }
 
 
-def _finish(a: Article) -> Article:
-    """Note oddities as warnings and fill what finalize cannot know."""
+def _finalize(a: Article) -> Article:
+    """`finalize`'s rules for the values left raw, with the record's oddities noted as warnings.
+
+    Unlike `finalize`, repeated keywords and empty labelled sections are kept: PubMed means them as written.
+    """
     if not a.pmid:
         a.warnings.append("record without a PMID")
-    if not clean_text(a.title) and a.vernacular_title:
+    title = clean_text(a.title)
+    if not title and a.vernacular_title:
         a.warnings.append("empty ArticleTitle: title taken from VernacularTitle")
-        a.title = a.vernacular_title
-    a.vernacular_title = clean_title(a.vernacular_title)
-    return a
-
-
-def _finalize(a: Article) -> Article:
-    """`finalize`, keeping two things PubMed means as written: repeated keywords and empty labelled sections."""
-    keywords = [k for k in map(clean_text, a.keywords) if k]
-    empty = [(i, s.label) for i, s in enumerate(a.abstract_sections) if s.label and not clean_text(s.text)]
-    a.keywords = []
-    a = finalize(a)
-    a.keywords = keywords
-    for i, label in empty:
-        a.abstract_sections.insert(i, AbstractSection(clean_text(label.rstrip(" :")), ""))
+        title = clean_text(a.vernacular_title)
+    a.title = trim_title(title)
+    if a.vernacular_title is not None:
+        a.vernacular_title = clean_title(a.vernacular_title)
+    scalars = (a.pmid, a.pmcid, a.journal, a.journal_abbrev, a.issn, a.volume, a.issue)
+    if not all_clean([value for value in scalars if value is not None]):
+        a.pmid, a.pmcid, a.journal, a.journal_abbrev, a.issn, a.volume, a.issue = map(clean_text, scalars)
+    a.doi = normalize_doi(a.doi)
+    a.pages = normalize_pages(a.pages)
+    a.affiliations = unique_clean(a.affiliations)
+    a.publication_types = unique_clean(a.publication_types)
+    if a.language:
+        code = language_code(a.language)
+        if code is None:
+            a.warnings.append(f"unknown language {a.language!r}")
+        a.language = code
     return a
 
 
@@ -431,13 +511,15 @@ def _read_ids(a: Article, ids: etree._Element | None) -> None:
     """The first DOI and PMC id of an ArticleIdList; they win over ELocationID and OtherID."""
     if ids is None:
         return
-    found: dict[str, str] = {}
+    doi = pmc = None
     for x in ids:
-        kind, value = x.get("IdType"), clean_text(x.text)
-        if kind in ("doi", "pmc") and value and kind not in found:
-            found[kind] = value
-    a.doi = found.get("doi") or a.doi
-    a.pmcid = found["pmc"].upper() if "pmc" in found else a.pmcid
+        kind = x.get("IdType")
+        if kind == "doi":
+            doi = doi or clean_text(x.text)
+        elif kind == "pmc":
+            pmc = pmc or clean_text(x.text)
+    a.doi = doi or a.doi
+    a.pmcid = pmc.upper() if pmc else a.pmcid
 
 
 def _pmcid_from_other_id(el: etree._Element) -> str | None:
@@ -450,7 +532,18 @@ def _pmcid_from_other_id(el: etree._Element) -> str | None:
 
 
 def _read_abstract(a: Article, abstract: etree._Element) -> None:
-    a.abstract_sections = _sections(abstract)
+    """The sections as `finalize` leaves them, then each empty labelled one put back at its place."""
+    sections, empty = [], []
+    for i, x in enumerate(x for x in abstract if x.tag == "AbstractText"):
+        label, text = x.get("Label") or None, clean_text(text_of(x))
+        if text:
+            sections.append(AbstractSection(clean_text(label.rstrip(" :")) if label else None, text))
+        elif label:
+            empty.append((i, label))
+    a.abstract = abstract_from_sections(sections) if sections else None
+    for i, label in empty:
+        sections.insert(i, AbstractSection(clean_text(label.rstrip(" :")), ""))
+    a.abstract_sections = sections
 
 
 def _sections(abstract: etree._Element) -> list[AbstractSection]:
@@ -459,7 +552,7 @@ def _sections(abstract: etree._Element) -> list[AbstractSection]:
 
 def _read_authors(a: Article, author_list: etree._Element) -> None:
     if author_list.get("Type") in (None, "authors"):  # not the editors of a book
-        a.authors += [_author(x) for x in author_list if x.tag == "Author" and x.get("ValidYN") != "N"]
+        a.authors += clean_authors([_author(x) for x in author_list if x.tag == "Author" and x.get("ValidYN") != "N"])
 
 
 def _read_language(a: Article, el: etree._Element) -> None:
@@ -486,7 +579,8 @@ def _read_publication_type(a: Article, el: etree._Element) -> None:
 
 
 def _read_keywords(a: Article, el: etree._Element) -> None:
-    a.keywords.extend(text_of(k) for k in el if k.tag == "Keyword")
+    keywords = [text_of(x) for x in el if x.tag == "Keyword"]
+    a.keywords += keywords if all_clean(keywords) else [k for k in map(clean_text, keywords) if k]
 
 
 def _read_vernacular_title(a: Article, el: etree._Element) -> None:
@@ -511,25 +605,28 @@ def _add_other_abstract(a: Article, el: etree._Element) -> None:
         a.other_abstracts.append(OtherAbstract(text=text, type=el.get("Type"), language=el.get("Language")))
 
 
-def _author(el: etree._Element) -> Author:
-    author = Author()
+def _author(el: etree._Element) -> AuthorParts:
+    last = fore = initials = collective = orcid = None
+    affiliations: list[str] = []
     for child in el:
         tag = child.tag
         if tag == "LastName":
-            author.last = child.text
+            last = child.text
         elif tag == "ForeName" or tag == "FirstName":
-            author.fore = child.text
+            fore = child.text
         elif tag == "Initials":
-            author.initials = child.text
-        elif tag == "CollectiveName":
-            author.collective = text_of(child)
+            initials = child.text
         elif tag == "AffiliationInfo":
-            author.affiliations.extend(text_of(x) for x in child if x.tag == "Affiliation")
+            for x in child:
+                if x.tag == "Affiliation":
+                    affiliations.append(text_of(x) if len(x) else x.text or "")
+        elif tag == "CollectiveName":
+            collective = text_of(child)
         elif tag == "Affiliation":
-            author.affiliations.append(text_of(child))
-        elif tag == "Identifier" and author.orcid is None and (child.get("Source") or "").upper() == "ORCID":
-            author.orcid = _orcid(child.text)
-    return author
+            affiliations.append(text_of(child))
+        elif tag == "Identifier" and orcid is None and (child.get("Source") or "").upper() == "ORCID":
+            orcid = _orcid(child.text)
+    return last, fore, initials, collective, affiliations, orcid
 
 
 def _orcid(value: str | None) -> str | None:
@@ -538,16 +635,29 @@ def _orcid(value: str | None) -> str | None:
     return "-".join(m.groups()).upper() if m else None
 
 
-def _mesh_term(heading: etree._Element) -> MeshTerm:
-    term = MeshTerm(descriptor="")
-    for child in heading:
-        if child.tag == "DescriptorName":
-            term.descriptor = clean_text(text_of(child)) or ""
-            term.major = child.get("MajorTopicYN") == "Y"
-            term.ui = child.get("UI")
-        elif child.tag == "QualifierName":
-            term.qualifiers.append(clean_text(text_of(child)) or "")
-    return term
+def _mesh_terms(mesh_list: etree._Element) -> list[MeshTerm]:
+    """The headings with their names cleaned: one check for the whole list when they are all clean already."""
+    terms, names = [], []
+    for heading in mesh_list:
+        if heading.tag != "MeshHeading":
+            continue
+        descriptor, major, qualifiers, ui = "", False, [], None
+        for child in heading:  # (`text_of` inlined for the usual leaf element)
+            tag = child.tag
+            if tag == "DescriptorName":
+                descriptor = text_of(child) if len(child) else child.text or ""
+                major = child.get("MajorTopicYN") == "Y"
+                ui = child.get("UI")
+            elif tag == "QualifierName":
+                qualifiers.append(text_of(child) if len(child) else child.text or "")
+        terms.append(MeshTerm(descriptor, major, qualifiers, ui))
+        names.append(descriptor)
+        names += qualifiers
+    if not all_clean(names):
+        for term in terms:
+            term.descriptor = clean_text(term.descriptor) or ""
+            term.qualifiers = [clean_text(q) or "" for q in term.qualifiers]
+    return terms
 
 
 def _links(el: etree._Element) -> list[ArticleLink]:
@@ -572,9 +682,10 @@ def _pub_date(el: etree._Element | None) -> tuple[str | None, int | None]:
     if el is None:
         return None, None
     parts = {c.tag: c.text for c in el}
-    medline = clean_text(parts.get("MedlineDate"))
-    if medline:
-        return _medline_date(medline)
+    if "MedlineDate" in parts:
+        medline = clean_text(parts["MedlineDate"])
+        if medline:
+            return _medline_date(medline)
     year = (parts.get("Year") or "").strip()
     if not (year.isdigit() and len(year) == 4):
         return None, None

@@ -47,7 +47,9 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 def open_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     """DuckDB on `path` offline, with lock and open errors naming the file; no schema check (index files)."""
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=OFFLINE_CONFIG)
+        con = duckdb.connect(str(path), read_only=read_only, config=OFFLINE_CONFIG)
+        con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write over the CLI's output
+        return con
     except duckdb.IOException as exc:
         if LOCK_MESSAGE in str(exc):
             raise WarehouseError(

@@ -52,16 +52,27 @@ TOKEN_SEPARATORS = r"(\.|[^a-z0-9])+"
 # Aliases of the index copy and of the scratch file (the changed articles and their FTS index) when attached.
 IDX, WORK = "litingest_search_index", "litingest_search_work"
 # The searchable text of every article: what the FTS extension indexes (title_text, abstract, keywords, mesh).
-SEARCHABLE_SQL = f"""
+_SEARCHABLE = f"""
 SELECT a.article_id, a.pmid, a.doi, a.title, a.abstract,
        nullif(trim(repeat(coalesce(a.title, '') || ' ', {TITLE_REPEAT})), '') AS title_text,
-       (SELECT string_agg(k.keyword, ' ; ' ORDER BY k.position) FROM keywords k
-        WHERE k.article_id = a.article_id) AS keywords,
-       (SELECT string_agg(m.descriptor, ' ; ' ORDER BY m.position) FROM mesh_terms m
-        WHERE m.article_id = a.article_id) AS mesh,
-       coalesce(a.journal, a.journal_abbrev) AS journal, a.pub_year
+       k.keywords, m.mesh, coalesce(a.journal, a.journal_abbrev) AS journal, a.pub_year
 FROM articles a
+LEFT JOIN (SELECT article_id, string_agg(keyword, ' ; ' ORDER BY position) AS keywords FROM keywords {{only}}
+           GROUP BY article_id) AS k ON k.article_id = a.article_id
+LEFT JOIN (SELECT article_id, string_agg(descriptor, ' ; ' ORDER BY position) AS mesh FROM mesh_terms {{only}}
+           GROUP BY article_id) AS m ON m.article_id = a.article_id
+{{only_a}}
 """
+
+
+def searchable_sql(wanted: str | None = None) -> str:
+    """The searchable text of every article, or of those whose ids the table `wanted` lists (aggregated per table
+    first, then joined: per-article subqueries held every article's text in memory at once)."""
+    only = f"WHERE article_id IN (SELECT article_id FROM {wanted})" if wanted else ""
+    return _SEARCHABLE.format(only=only, only_a=only.replace("article_id", "a.article_id", 1))
+
+
+SEARCHABLE_SQL = searchable_sql()
 # A hash of each article's searched and shown text: its fields, and its keywords and MeSH terms each as the XOR of
 # their (position, text) hashes (the same set gives the same string_agg, at a fifth of the cost of building it).
 # 64 bits: a change missed once in 2^64.
@@ -85,7 +96,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {IDX}.docs AS i WHERE i.article_id = h.article_i
 PENDING_SQL = f"""
 CREATE TABLE {WORK}.pending AS
 SELECT s.*, c.text_hash
-FROM ({SEARCHABLE_SQL} WHERE a.article_id IN (SELECT article_id FROM {WORK}.changed)) AS s
+FROM ({searchable_sql(f"{WORK}.changed")}) AS s
 JOIN {WORK}.changed AS c ON c.article_id = s.article_id
 """
 REMOVED_SQL = f"""
