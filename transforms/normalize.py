@@ -308,6 +308,15 @@ def abstract_from_sections(sections: list[AbstractSection]) -> str | None:
     return "\n\n".join(parts) or None
 
 
+def normalize_language(a: Article) -> None:
+    """The record's language as its ISO 639-2/B code; one not known is dropped and noted as a warning."""
+    if a.language:
+        code = language_code(a.language)
+        if code is None:
+            a.warnings.append(f"unknown language {a.language!r}")
+        a.language = code
+
+
 def finalize(article: Article) -> Article:
     """Apply the record's normalization rules in one place, whatever parser filled it.
 
@@ -335,11 +344,7 @@ def finalize(article: Article) -> Article:
     a.affiliations = unique_clean(a.affiliations)
     a.keywords = _unique(clean_text(k.strip(" .;,")) for k in a.keywords)
     a.publication_types = unique_clean(a.publication_types)
-    if a.language:
-        code = language_code(a.language)
-        if code is None:
-            a.warnings.append(f"unknown language {a.language!r}")
-        a.language = code
+    normalize_language(a)
     if a.pub_date and a.pub_year is None:
         a.pub_year = year_of(a.pub_date)
     return a

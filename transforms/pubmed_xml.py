@@ -30,8 +30,8 @@ from transforms.normalize import (
     clean_authors,
     clean_text,
     clean_title,
-    language_code,
     normalize_doi,
+    normalize_language,
     normalize_pages,
     trim_title,
     unique_clean,
@@ -456,11 +456,7 @@ def _finalize(a: Article) -> Article:
     a.pages = normalize_pages(a.pages)
     a.affiliations = unique_clean(a.affiliations)
     a.publication_types = unique_clean(a.publication_types)
-    if a.language:
-        code = language_code(a.language)
-        if code is None:
-            a.warnings.append(f"unknown language {a.language!r}")
-        a.language = code
+    normalize_language(a)
     return a
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import http.server
 import io
 import json
+import random
 import re
 import threading
 import unicodedata
@@ -14,11 +16,12 @@ from typing import Any
 
 import pytest
 import yaml
+from lxml import etree
 
 from tests.gold import SHARED
 from transforms.article import Article
 from transforms.errors import ParseError
-from transforms.normalize import clean_title
+from transforms.normalize import clean_text, clean_title, finalize
 from transforms.pubmed_xml import Deletion, RecordError, iter_pubmed, parse_pubmed_bytes
 
 CORPUS = SHARED / "corpus" / "pubmed"
@@ -292,3 +295,135 @@ def test_streaming_reads_a_file_object_in_pieces() -> None:
     body = f"<PubmedArticleSet>{records}</PubmedArticleSet>".encode()
     got = list(iter_pubmed(io.BufferedReader(io.BytesIO(body), buffer_size=4096), "big.xml"))
     assert len(got) == 3000 and got[-1].pmid == "3000"
+
+
+# Noise put into a document's texts: outer, doubled and non-ASCII spaces, invisible characters, decomposed accents.
+_NOISE = [" ", "  ", "\t", "\n  ", "\u00a0", "\u2009", "\u3000", "\u200b", "\ufeff", "\u00ad", "e\u0301", ""]
+
+
+def _xml_of(path: Path) -> bytes:
+    if path.suffix == ".yaml":
+        body = yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"][0]["response"]["body"]["string"]
+        return body.encode("utf-8") if isinstance(body, str) else body
+    return gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+
+
+def _noisy(data: bytes, seed: int) -> bytes:
+    """The document's first 50 records with noise put around and inside half of its texts and section labels."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    root = etree.fromstring(data, parser)
+    del root[50:]
+    rng = random.Random(seed)
+    for el in root.iter(etree.Element):
+        for name in ("text", "tail"):
+            if (value := getattr(el, name)) and rng.random() < 0.5:
+                setattr(el, name, _with_noise(value, rng))
+        if (label := el.get("Label")) and rng.random() < 0.5:
+            el.set("Label", _with_noise(label, rng))
+    return etree.tostring(root, encoding="utf-8")
+
+
+def _with_noise(value: str, rng: random.Random) -> str:
+    at = rng.randrange(len(value) + 1)
+    return "".join([rng.choice(_NOISE), value[:at], rng.choice(_NOISE), value[at:], rng.choice(_NOISE)])
+
+
+def _unclean_values(value: Any, where: str = "") -> list[str]:
+    """Where a record's texts (but its warnings) are not as `clean_text` leaves them; an abstract's paragraphs,
+    and an other abstract's, each."""
+    if isinstance(value, dict):
+        paragraphs = "text" if where.endswith("]") and ".other_abstracts[" in where else "abstract"
+        return [
+            p
+            for k, v in value.items()
+            if k != "warnings"
+            for p in _unclean_values(v.split("\n\n") if k == paragraphs and v else v, f"{where}.{k}")
+        ]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _unclean_values(v, f"{where}[{i}]")]
+    return [f"{where}: {value!r}"] if isinstance(value, str) and value and clean_text(value) != value else []
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2], ids=["as-is", "noisy1", "noisy2"])
+@pytest.mark.parametrize("path", expectation_files(), ids=lambda p: p.name)
+def test_parser_applies_finalize_rules_itself(path: Path, seed: int | None) -> None:
+    """Every text comes out clean, and `finalize` on a parsed record changes only what PubMed means as written:
+    keywords (repeats and trailing punctuation kept, each only cleaned) and empty labelled abstract sections.
+    Checked on the corpus as it is and with noise in its texts."""
+    data = _xml_of(path)
+    articles = [r for r in parse_pubmed_bytes(data if seed is None else _noisy(data, seed), path.name)
+                if isinstance(r, Article)]
+    assert articles
+    for article in articles:
+        assert _unclean_values(article.to_dict(), article.pmid or "") == []
+        assert all(k for k in article.keywords), article.pmid
+        assert all(s.label for s in article.abstract_sections if not s.text), article.pmid
+        record = copy.deepcopy(article)
+        record.keywords = []
+        record.abstract_sections = [s for s in record.abstract_sections if s.text]
+        want = record.to_dict()
+        assert finalize(record).to_dict() == want, article.pmid
+
+
+class _OnlyRead:
+    """A stream that can only be read (a pipe, a socket): no seek, tell or seekable."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(size)
+
+
+def _damaged(data: bytes, how: str) -> tuple[bytes, int]:
+    """The data damaged at the first title past its middle (at most 200 kB in), else at the last title; and the
+    line of that place."""
+    tag = b"<ArticleTitle>"
+    at = data.find(tag, min(len(data) // 2, 200_000))
+    at = at if at >= 0 else data.rindex(tag)
+    line = data.count(b"\n", 0, at) + 1
+    if how == "cut in a text":  # the parser's error says the data ended early
+        return data[: at + len(tag)], line
+    if how == "cut in a tag":  # only where the data ends tells a cut from a broken tag
+        return data[: at + 5], line
+    if how == "bare ampersand, then a cut":  # found as the data ends, but lines before its end
+        return data[: at + len(tag)] + b"Q & A\nand more\n", line
+    return data[: at + len(tag)] + b"</Oops>" + data[at + len(tag) :], line
+
+
+@pytest.mark.parametrize("how", ["cut in a text", "cut in a tag", "stray end tag", "bare ampersand, then a cut"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "medline16n0902_update_excerpt_MedlineCitationSet.xml.gz",  # many lines, the place several reads in
+        "update_sample_pubmed26n1335_deletecitation.xml.gz",  # lines longer than the tail a reader keeps
+        "efetch_structured_abstract_inline_italic_2018.xml",  # a file read at once
+    ],
+)
+def test_damaged_file_gives_one_message_however_it_is_read(name: str, how: str, tmp_path: Path) -> None:
+    data = (CORPUS / name).read_bytes()
+    data, line = _damaged(gzip.decompress(data) if name.endswith(".gz") else data, how)
+    (tmp_path / "damaged.xml").write_bytes(data)
+    (tmp_path / "damaged.xml.gz").write_bytes(gzip.compress(data))
+    openers = {
+        "file": lambda: (tmp_path / "damaged.xml").open("rb"),
+        "gzip": lambda: gzip.open(tmp_path / "damaged.xml.gz"),
+        "stream": lambda: _OnlyRead(data),
+    }
+    outcomes = {}
+    for kind, opener in openers.items():
+        source = opener()
+        pmids = []
+        with pytest.raises(ParseError) as info:
+            for record in iter_pubmed(source, "damaged.xml"):
+                assert isinstance(record, Article)
+                pmids.append(record.pmid)
+        if hasattr(source, "close"):
+            source.close()
+        assert info.value.stage == "parse"
+        outcomes[kind] = (str(info.value), pmids)
+    message, _ = outcomes["file"]
+    prefix = f"damaged.xml: truncated XML at line {line} (" if how.startswith("cut") else \
+        f"damaged.xml: malformed XML at line {line}: "
+    assert message.startswith(prefix)
+    assert outcomes["gzip"] == outcomes["file"] == outcomes["stream"]
