@@ -321,7 +321,8 @@ def finalize(article: Article) -> Article:
     """Apply the record's normalization rules in one place, whatever parser filled it.
 
     (`transforms.pubmed_xml` applies the same rules itself as it reads, through the helpers here, so that no
-    value of a bulk file is cleaned twice: a change of rule here must be made there too.)
+    value of a bulk file is cleaned twice: a change of rule here must be made there too. It keeps keywords and
+    empty labelled sections as PubMed writes them: see its `_finalize`.)
     """
     a = article
     a.title = clean_title(a.title)

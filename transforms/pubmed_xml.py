@@ -438,7 +438,8 @@ _BUILDERS = {
 def _finalize(a: Article) -> Article:
     """`finalize`'s rules for the values left raw, with the record's oddities noted as warnings.
 
-    Unlike `finalize`, repeated keywords and empty labelled sections are kept: PubMed means them as written.
+    Unlike `finalize`, keywords keep their repeats and trailing punctuation, and empty labelled sections stay:
+    PubMed means them as written (tests/transforms/test_pubmed_xml.py names these as the only differences).
     """
     if not a.pmid:
         a.warnings.append("record without a PMID")
