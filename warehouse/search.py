@@ -27,6 +27,7 @@ import shutil
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -277,6 +278,13 @@ def refresh_search_index(db_path: str | Path) -> IndexUpdate:
     return _finish(staged, db_path)
 
 
+@cache
+def _default_memory_limit() -> str:
+    """DuckDB's own memory limit on this machine (a share of its memory)."""
+    with duckdb.connect() as con:
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
 def _temp_paths(db_path: str | Path) -> tuple[Path, Path]:
     target = index_path(db_path)
     stem = f"{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -299,6 +307,11 @@ def _copy_index(db_path: str | Path, tmp: Path) -> bool:
 def _stage(con: duckdb.DuckDBPyConnection, db_path: str | Path, paths: tuple[Path, Path], copied: bool) -> _Staged:
     """Into the scratch file: the articles to tokenize (with their text) and those whose postings go."""
     tmp, work = paths
+    # A writer's connection keeps DuckDB to 512 MB (connect.WRITER_SETTINGS, to load beside parser processes);
+    # copying every article's text out for a full build needs more (200,000 articles did not fit): DuckDB's
+    # default while staging, set by value (`RESET memory_limit` did not lift the cap in DuckDB 1.5.5).
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{_default_memory_limit()}'")
     try:
         _check_same_file(con, db_path)
         full = not (copied and _attach_index(con, tmp))
@@ -324,6 +337,8 @@ def _stage(con: duckdb.DuckDBPyConnection, db_path: str | Path, paths: tuple[Pat
     except BaseException:
         _remove(tmp, work)
         raise
+    finally:
+        con.execute(f"SET memory_limit = '{limit}'")
     return _Staged(tmp, work, full, pending, removed)
 
 

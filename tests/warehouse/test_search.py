@@ -91,6 +91,17 @@ def test_the_intralesional_il2_trial_ranks_first(db: Path, con: duckdb.DuckDBPyC
     assert len(hits) > 1  # other seeds treat with interleukin-2 too, ranked below
 
 
+def test_a_writer_gets_its_memory_cap_back_after_a_build(db: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """Copying every article's text out needs more than a loading writer's cap (512 MB; 200,000 articles did not
+    fit, bench/warehouse.py): the build runs under DuckDB's default, then the connection has its cap again."""
+    load_seeds(con)
+    con.execute("SET memory_limit = '64MB'")
+    cap = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    rebuild_search_index(con, db)
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == cap
+    assert search(db, QUERY)
+
+
 def test_only_matching_articles_come_back(db: Path, con: duckdb.DuckDBPyConnection) -> None:
     load_seeds(con)
     rebuild_search_index(con, db)
