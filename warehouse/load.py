@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -44,55 +44,44 @@ class LoadReport:
 
 @dataclass(frozen=True, slots=True)
 class ChildTable:
-    """A child table: its columns after `article_id` (name, DuckDB type), the rows an article gives, and the
-    Article field they are made from (equal fields, equal rows)."""
+    """A child table: its columns after `article_id` (name, DuckDB type) and the Article field its rows are made
+    from (equal fields, equal rows): `source` is a list of values, or of elements whose `attrs` give the columns
+    after `position`, or (`nested`) of elements each holding a list whose values are the rows."""
 
     name: str
     columns: tuple[tuple[str, str], ...]
-    rows: Callable[[Article], list[tuple[Any, ...]]]
-    source: str = ""
-    # How the bulk loader reads the same rows column-wise: the attributes of each element of the `source` list
-    # (empty: the list holds the values themselves), or, for rows of a list inside each element, that list.
+    source: str
     attrs: tuple[str, ...] = ()
     nested: str = ""
 
-
-def _author_affiliations(article: Article) -> list[tuple[Any, ...]]:
-    return [(i, j, aff) for i, author in enumerate(article.authors, 1)
-            for j, aff in enumerate(author.affiliations, 1)]
+    def rows(self, article: Article) -> list[tuple[Any, ...]]:
+        """The article's rows one by one (the bulk loader builds the same columns in Arrow: bulk._child_table)."""
+        values = getattr(article, self.source)
+        if self.nested:
+            return [(i, j, v) for i, x in enumerate(values, 1) for j, v in enumerate(getattr(x, self.nested), 1)]
+        if self.attrs:
+            return [(i, *(getattr(x, name) for name in self.attrs)) for i, x in enumerate(values, 1)]
+        return list(enumerate(values, 1))
 
 
 CHILD_TABLES = (
     ChildTable("authors", (("position", "INTEGER"), ("last", "VARCHAR"), ("fore", "VARCHAR"),
                            ("initials", "VARCHAR"), ("collective", "VARCHAR"), ("orcid", "VARCHAR")),
-               lambda a: [(i, x.last, x.fore, x.initials, x.collective, x.orcid)
-                          for i, x in enumerate(a.authors, 1)], "authors",
-               ("last", "fore", "initials", "collective", "orcid")),
+               "authors", ("last", "fore", "initials", "collective", "orcid")),
     ChildTable("author_affiliations", (("author_position", "INTEGER"), ("position", "INTEGER"),
-                                       ("affiliation", "VARCHAR")), _author_affiliations, "authors",
-               nested="affiliations"),
-    ChildTable("article_affiliations", (("position", "INTEGER"), ("affiliation", "VARCHAR")),
-               lambda a: list(enumerate(a.affiliations, 1)), "affiliations"),
+                                       ("affiliation", "VARCHAR")), "authors", nested="affiliations"),
+    ChildTable("article_affiliations", (("position", "INTEGER"), ("affiliation", "VARCHAR")), "affiliations"),
     ChildTable("abstract_sections", (("position", "INTEGER"), ("label", "VARCHAR"), ("text", "VARCHAR")),
-               lambda a: [(i, s.label, s.text) for i, s in enumerate(a.abstract_sections, 1)], "abstract_sections",
-               ("label", "text")),
-    ChildTable("keywords", (("position", "INTEGER"), ("keyword", "VARCHAR")),
-               lambda a: list(enumerate(a.keywords, 1)), "keywords"),
+               "abstract_sections", ("label", "text")),
+    ChildTable("keywords", (("position", "INTEGER"), ("keyword", "VARCHAR")), "keywords"),
     ChildTable("mesh_terms", (("position", "INTEGER"), ("descriptor", "VARCHAR"), ("major", "BOOLEAN"),
                               ("qualifiers", "VARCHAR[]"), ("ui", "VARCHAR")),
-               lambda a: [(i, m.descriptor, bool(m.major), list(m.qualifiers or []), m.ui)
-                          for i, m in enumerate(a.mesh_terms, 1)], "mesh_terms",
-               ("descriptor", "major", "qualifiers", "ui")),
+               "mesh_terms", ("descriptor", "major", "qualifiers", "ui")),
     ChildTable("other_abstracts", (("position", "INTEGER"), ("type", "VARCHAR"), ("language", "VARCHAR"),
-                                   ("text", "VARCHAR")),
-               lambda a: [(i, o.type, o.language, o.text) for i, o in enumerate(a.other_abstracts, 1)],
-               "other_abstracts", ("type", "language", "text")),
+                                   ("text", "VARCHAR")), "other_abstracts", ("type", "language", "text")),
     ChildTable("article_links", (("position", "INTEGER"), ("kind", "VARCHAR"), ("pmid", "VARCHAR"),
-                                 ("note", "VARCHAR")),
-               lambda a: [(i, x.kind, x.pmid, x.note) for i, x in enumerate(a.links, 1)], "links",
-               ("kind", "pmid", "note")),
-    ChildTable("publication_types", (("position", "INTEGER"), ("publication_type", "VARCHAR")),
-               lambda a: list(enumerate(a.publication_types, 1)), "publication_types"),
+                                 ("note", "VARCHAR")), "links", ("kind", "pmid", "note")),
+    ChildTable("publication_types", (("position", "INTEGER"), ("publication_type", "VARCHAR")), "publication_types"),
 )
 
 
