@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
@@ -37,7 +37,6 @@ from warehouse.load import (
     CHILD_TABLES,
     ROWS_AS_RECORD,
     ChildTable,
-    LoadResult,
     SourceRecord,
     _now,
     load_documents,
@@ -121,6 +120,10 @@ class BatchResult:
     unchanged: int = 0
     article_ids: list[int] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, actions: list[str], article_ids: list[int]) -> BatchResult:
+        return cls(*(actions.count(a) for a in ("inserted", "updated", "unchanged")), article_ids=article_ids)
+
 
 def load_batch(con: DuckDBPyConnection, items: Sequence[Item]) -> BatchResult:
     """Load `items` in one transaction, leaving what `load_document` one by one in order would; on error, nothing."""
@@ -132,8 +135,7 @@ def load_batch(con: DuckDBPyConnection, items: Sequence[Item]) -> BatchResult:
         for (article, source), record_keys in zip(items, keys, strict=True):
             plan.add(article, source, record_keys)
         real = _finish(con, plan)
-    return BatchResult(*(plan.actions.count(a) for a in ("inserted", "updated", "unchanged")),
-                       article_ids=[real.article(i) for i in plan.ids])
+    return BatchResult.of(plan.actions, [real.article(i) for i in plan.ids])
 
 
 def load_batch_or_isolate(con: DuckDBPyConnection, items: Sequence[Item]
@@ -145,7 +147,7 @@ def load_batch_or_isolate(con: DuckDBPyConnection, items: Sequence[Item]
         log.warning("batch of %d records failed (%s: %s): loading them one by one", len(items),
                     type(exc).__name__, exc)
     report = load_documents(con, items)
-    return _result_of(report.results), report.errors
+    return BatchResult.of([r.action for r in report.results], [r.article_id for r in report.results]), report.errors
 
 
 def delete_citations(con: DuckDBPyConnection, pmids: Sequence[str], input_: str | None) -> int:
@@ -182,13 +184,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _result_of(results: Iterable[LoadResult]) -> BatchResult:
-    results = list(results)
-    actions = [r.action for r in results]
-    return BatchResult(actions.count("inserted"), actions.count("updated"), actions.count("unchanged"),
-                       [r.article_id for r in results])
 
 
 # ---------------------------------------------------------------- deciding, in memory
@@ -310,13 +305,8 @@ class _Plan:
         """Each changed article merged from its sources before and after the batch."""
         out = []
         for article_id in sorted(self.dirty):
-            members = self.members[article_id]
             is_new = article_id not in self.existing_articles
-            if is_new and len(members) == 1:  # a new article of one source: its record, as merge() would give
-                only = self.sources[next(iter(members))]
-                out.append(_Change(article_id, True, None, merge.merge([_source(only, only.record)])))
-                continue
-            now = [_source(s, s.record) for s in (self.sources[i] for i in members)]
+            now = [_source(s, s.record) for s in (self.sources[i] for i in self.members[article_id])]
             before = [] if is_new else [_source(s, s.stored) for s in self.before(article_id)]
             out.append(_Change(article_id, is_new, merge.merge(before) if before else None,
                                merge.merge(now) if now else None, self.retracted.get(article_id, False)))

@@ -59,9 +59,6 @@ _ID_VALUES = attrgetter(*ID_KINDS)
 # The title buckets an article is indexed in, by the identifier kinds it has: "any" and "no_<kind>" for each it lacks.
 _BUCKETS = {frozenset(has): ("any", *(f"no_{kind}" for kind in ID_KINDS if kind not in has))
             for n in range(len(ID_KINDS) + 1) for has in combinations(ID_KINDS, n)}
-# (has a PMID, a DOI, a PMCID) -> the identifier kinds it has, as _ArticleKeys.kinds holds them.
-_KINDS = {(p, d, c): frozenset(k for k, has in zip(ID_KINDS, (p, d, c), strict=True) if has)
-          for p in (False, True) for d in (False, True) for c in (False, True)}
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 _WORD_RE = re.compile(r"[^\W_]+")
 
@@ -261,15 +258,6 @@ class _ArticleKeys:
     kinds: frozenset[str] = frozenset()  # the identifier kinds it has: a compatibility check is one set operation
 
     @classmethod
-    def single(cls, k: SourceKeys) -> _ArticleKeys:
-        """`of((k,))` for an article of one source, the common case, without the loops."""
-        ids = {"pmid": {k.pmid} if k.pmid else set(), "doi": {k.doi} if k.doi else set(),
-               "pmcid": {k.pmcid} if k.pmcid else set()}
-        title = k.title
-        return cls(ids, {title} if title else set(), {k.first_author} if k.first_author else set(),
-                   _KINDS[bool(k.pmid), bool(k.doi), bool(k.pmcid)])
-
-    @classmethod
     def of(cls, keys: Iterable[SourceKeys]) -> _ArticleKeys:
         ids: dict[str, set[str]] = {kind: set() for kind in ID_KINDS}
         titles, first_authors = set(), set()
@@ -299,8 +287,7 @@ class MatchIndex:
     def put(self, article_id: int, keys: Iterable[SourceKeys]) -> None:
         """Index `article_id` under its sources' keys, replacing what it had; no keys remove it."""
         self.remove(article_id)
-        keys = tuple(keys)
-        found = _ArticleKeys.single(keys[0]) if len(keys) == 1 else _ArticleKeys.of(keys)
+        found = _ArticleKeys.of(keys)
         self._articles[article_id] = found
         for kind in ID_KINDS:
             for value in found.ids[kind]:
