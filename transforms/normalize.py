@@ -52,8 +52,7 @@ def clean_text(value: str | None) -> str | None:
     # Already clean, the common case kept fast for bulk PubMed files: a printable string has no white space but
     # the space and no invisible (format) character, so only doubled or outer spaces and NFC are left to check.
     if value.isascii():
-        printable = value.isprintable() if len(value) < 40 else not value.encode().translate(None, _PRINTABLE_ASCII)
-        if printable and "  " not in value and value[:1] != " " != value[-1:]:  # (`_printable_ascii`, inlined)
+        if _printable_ascii(value) and "  " not in value and value[:1] != " " != value[-1:]:
             return value or None
         return " ".join(value.split()) or None  # NFC and the invisible characters cannot change ASCII
     if (value.isprintable() and "  " not in value and value[0] != " " != value[-1]
@@ -231,8 +230,7 @@ def clean_authors(parts: list[AuthorParts]) -> list[Author]:
     authors = []
     for last, fore, initials, collective, affiliations, orcid in parts:
         if last or collective or fore:
-            if not initials or "." in initials or " " in initials:
-                initials = _initials(initials, fore)
+            initials = _initials(initials, fore)
             if collective is not None:
                 collective = clean_text(collective)
             if not clean_affiliations:

@@ -616,7 +616,7 @@ def _author(el: etree._Element) -> AuthorParts:
         elif tag == "AffiliationInfo":
             for x in child:
                 if x.tag == "Affiliation":
-                    affiliations.append(text_of(x) if len(x) else x.text or "")
+                    affiliations.append(text_of(x))
         elif tag == "CollectiveName":
             collective = text_of(child)
         elif tag == "Affiliation":
@@ -639,14 +639,14 @@ def _mesh_terms(mesh_list: etree._Element) -> list[MeshTerm]:
         if heading.tag != "MeshHeading":
             continue
         descriptor, major, qualifiers, ui = "", False, [], None
-        for child in heading:  # (`text_of` inlined for the usual leaf element)
+        for child in heading:
             tag = child.tag
             if tag == "DescriptorName":
-                descriptor = text_of(child) if len(child) else child.text or ""
+                descriptor = text_of(child)
                 major = child.get("MajorTopicYN") == "Y"
                 ui = child.get("UI")
             elif tag == "QualifierName":
-                qualifiers.append(text_of(child) if len(child) else child.text or "")
+                qualifiers.append(text_of(child))
         terms.append(MeshTerm(descriptor, major, qualifiers, ui))
         names.append(descriptor)
         names += qualifiers
