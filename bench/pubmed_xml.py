@@ -25,9 +25,9 @@ except ModuleNotFoundError:
     pass
 from lxml import etree
 
-from flows.baseline import _parsed
+from flows.baseline import _parsed, parse_pubmed_file
 from flows.ingest import LOAD_BATCH, IngestReport, Parsed, load_parsed_into
-from flows.spool import read_spool, write_spool
+from flows.spool import read_spool
 from transforms.article import Article
 from transforms.pubmed_xml import iter_pubmed
 from warehouse.access import Writer as AccessWriter
@@ -203,15 +203,17 @@ def parse_and_load(path: Path, db: Path, settings: Settings, limit: int | None =
 def parse_and_load_spooled(paths: list[Path], db: Path, settings: Settings, spool: Path) -> tuple[int, float]:
     """(d) as `load-baseline --workers 2` runs files: worker processes parse into the spool, this one loads.
 
-    The workers are plain processes running the flow's own pieces (`_parsed`, `write_spool`, `read_spool`),
-    not Prefect/Dask tasks, so the figure leaves out the task runner's start-up (seconds, once per run).
+    The workers are plain processes running the flow's own task body (`parse_pubmed_file.fn`: parse, lower
+    priority, spool) and this one `read_spool`, not Prefect/Dask tasks, so the figure leaves out the task
+    runner's start-up (seconds, once per run).
     """
     context = multiprocessing.get_context("spawn")
     writer = Writer(db, settings)
     try:
         with ProcessPoolExecutor(PARSE_WORKERS, mp_context=context) as pool:
             folders = [spool / path.stem for path in paths]
-            futures = [pool.submit(_spool_file, path, folder) for path, folder in zip(paths, folders, strict=True)]
+            futures = [pool.submit(_spool_file, path, folder, os.getpid())
+                       for path, folder in zip(paths, folders, strict=True)]
             for future, folder in zip(futures, folders, strict=True):
                 for batch in read_spool(folder, future.done, Parsed.from_wire):
                     writer(batch)
@@ -221,8 +223,8 @@ def parse_and_load_spooled(paths: list[Path], db: Path, settings: Settings, spoo
     return totals
 
 
-def _spool_file(path: Path, spool: Path) -> None:
-    write_spool(_parsed(str(path)), spool, BATCH, Parsed.to_wire)
+def _spool_file(path: Path, spool: Path, writer_pid: int) -> None:
+    parse_pubmed_file.fn(str(path), str(spool), writer_pid)  # the flow's task body: priority, spool
 
 
 def first_items(path: Path, n: int) -> list[Item]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import multiprocessing
+import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows.baseline import run_load_baseline
+from flows.baseline import WORKER_NICENESS, parse_pubmed_file, run_load_baseline
 from tests.gold import SHARED
 from transforms.pubmed_xml import iter_pubmed
 
@@ -109,3 +112,20 @@ def test_a_file_whose_worker_fails_midway_is_reported_and_the_next_file_loads(
     assert rows(db, f"SELECT count(*) FROM sources WHERE input LIKE '{dies}#%'") == [(4,)]
     assert report.inserted == len(set(baseline_pmids()))  # the second file attaches to the first four by PMID
     assert not list(tmp_path.glob(".litingest-spool-*"))  # the spool is removed
+
+
+def _niceness_after_parsing(source: str, spool: str, writer_pid: int) -> int:
+    parse_pubmed_file.fn(source, spool, writer_pid)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_a_parse_worker_apart_from_the_writer_yields_the_cpu_to_it(tmp_path: Path) -> None:
+    """The spooling task lowers its priority in a worker process, never in the writer's own process."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        apart = pool.submit(_niceness_after_parsing, str(BASELINE), str(tmp_path / "a"), os.getpid()).result()
+    assert apart == max(WORKER_NICENESS, os.getpriority(os.PRIO_PROCESS, 0))
+    assert (tmp_path / "a" / "done").read_text() == "1"
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    parse_pubmed_file.fn(str(BASELINE), str(tmp_path / "b"), os.getpid())
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before
