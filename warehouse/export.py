@@ -25,6 +25,10 @@ NOT_EXPORTED = frozenset({"schema_migrations", "search_watermarks", "backfill_ch
 # The analysts' views are exported beside the tables: most readers want `article_view` alone.
 VIEWS = ("article_view", "author_articles")
 YEAR = "pub_year"
+# Columns stored in a form only this database's macros read, exported readable: which fields each source gave, as
+# names rather than migration 0009's bit masks (an unsigned 64-bit integer that pandas and Spark cannot decode).
+DECODED = {("articles", "chosen_from"):
+           "list_transform(chosen_from, lambda e: {'input': e.input, 'fields': chosen_fields(e.fields)})"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,23 +82,31 @@ def _export_one(con: duckdb.DuckDBPyConnection, name: str, folder: Path, fmt: st
     row = con.execute(f"SELECT count(*) FROM {_ident(name)}").fetchone()
     rows = int(row[0]) if row else 0
     if fmt == "csv":
-        _copy(con, f"SELECT * FROM {_ident(name)}", folder / f"{name}.csv", "FORMAT csv, HEADER")
+        _copy(con, exported_select(con, name), folder / f"{name}.csv", "FORMAT csv, HEADER")
         return Exported(name, rows, folder)
     select = _with_year(con, name)
     if select is None or rows == 0:  # no year to split by, or nothing to split (a partitioned COPY writes no file)
-        _copy(con, select or f"SELECT * FROM {_ident(name)}", folder / "data_0.parquet", "FORMAT parquet")
+        _copy(con, select or exported_select(con, name), folder / "data_0.parquet", "FORMAT parquet")
     else:
         _copy(con, select, folder, f"FORMAT parquet, PARTITION_BY ({YEAR})")
     return Exported(name, rows, folder)
 
 
+def exported_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """`SELECT` of the relation's columns as exported: in order, the `DECODED` ones readable."""
+    columns = [c[0] for c in con.execute(f"DESCRIBE {_ident(name)}").fetchall()]
+    listed = ", ".join(f"{DECODED[name, c]} AS {_ident(c)}" if (name, c) in DECODED else _ident(c) for c in columns)
+    return f"SELECT {listed} FROM {_ident(name)}"
+
+
 def _with_year(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    """The relation with a `pub_year` column: its own, else its article's; None when it has no article."""
+    """The relation as exported, with a `pub_year` column: its own, else its article's; None when it has no
+    article."""
     columns = {c[0] for c in con.execute(f"DESCRIBE {_ident(name)}").fetchall()}
     if YEAR in columns:
-        return f"SELECT * FROM {_ident(name)}"
+        return exported_select(con, name)
     if "article_id" in columns:
-        return (f"SELECT t.*, a.{YEAR} FROM {_ident(name)} t "
+        return (f"SELECT t.*, a.{YEAR} FROM ({exported_select(con, name)}) t "
                 f"LEFT JOIN (SELECT article_id, {YEAR} FROM articles) a ON a.article_id = t.article_id")
     return None
 
