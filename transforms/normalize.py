@@ -46,7 +46,11 @@ _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 
 def clean_text(value: str | None) -> str | None:
-    """NFC, invisible characters removed, every run of white space (no-break, thin) as one space."""
+    """Invisible characters removed, then NFC, every run of white space (no-break, thin) as one space.
+
+    Removal before NFC: an invisible character between a letter and its combining accent would otherwise keep them
+    apart through NFC and a second cleaning would join them (the rule must give the same value twice).
+    """
     if value is None:
         return None
     # Already clean, the common case kept fast for bulk PubMed files: a printable string has no white space but
@@ -58,9 +62,9 @@ def clean_text(value: str | None) -> str | None:
     if (value.isprintable() and "  " not in value and value[0] != " " != value[-1]
             and unicodedata.is_normalized("NFC", value)):
         return value
-    value = unicodedata.normalize("NFC", value)
     if _INVISIBLE_RE.search(value):
         value = _INVISIBLE_RE.sub("", value)
+    value = unicodedata.normalize("NFC", value)
     # str.split() splits on the same white space as `\s` and is several times faster than the regex.
     return " ".join(value.split()) or None
 

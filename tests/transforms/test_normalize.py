@@ -98,8 +98,8 @@ _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 
 
 def _reference_clean(value: str) -> str | None:
-    """clean_text's docstring as code: NFC, invisible characters removed, white space runs as one space, trimmed."""
-    value = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", value))
+    """clean_text's docstring as code: invisible characters removed, NFC, white space runs as one space, trimmed."""
+    value = unicodedata.normalize("NFC", _INVISIBLE_RE.sub("", value))
     return re.sub(r"\s+", " ", value).strip() or None
 
 
@@ -157,6 +157,15 @@ def test_clean_text_fast_paths_agree_with_the_rule(seed: int) -> None:
         # ASCII (or not) with invisible characters, decomposed accents and other white space.
         noisy = _value(rng, noisy=0.8)
         assert clean_text(noisy) == _reference_clean(noisy), repr(noisy)
+        assert clean_text(clean_text(noisy)) == clean_text(noisy), repr(noisy)
+
+
+def test_clean_text_gives_the_same_value_twice() -> None:
+    """An invisible character between a letter and its accent: gone, and the two composed, in one cleaning."""
+    for invisible in _INVISIBLE:
+        value = f"A{invisible}\u030angstr{invisible}o\u0308m"
+        assert clean_text(value) == "\u00c5ngstr\u00f6m", repr(value)
+        assert clean_text(clean_text(value)) == clean_text(value)
 
 
 @pytest.mark.parametrize("seed", range(4))
