@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # enough that a folder of thousands of pages never sits in memory at once.
 BATCH_FILES = 200
 # Records per load transaction: large enough for set-based SQL to pay off (bench/pubmed_xml.py), small
-# enough that a failed batch retried record by record stays quick.
+# enough that a failed batch, loaded again in halves until its bad records stand alone, stays quick.
 LOAD_BATCH = 5_000
 
 
@@ -150,7 +150,8 @@ def load_articles(db: str, parsed: list[Parsed]) -> IngestReport:
 def load_parsed(db: str, parsed: list[Parsed]) -> IngestReport:
     """Records in batches of one transaction each (Arrow staging, set-based SQL), deletions where they stand.
 
-    A batch that fails is loaded record by record, so a bad record is reported by name and the rest load.
+    A batch that fails is loaded again in halves (warehouse.bulk.load_batch_or_isolate), so a bad record is
+    reported by name and the rest load.
     """
     with writing(db) as writer:
         return load_parsed_into(writer, parsed)

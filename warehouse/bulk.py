@@ -39,7 +39,6 @@ from warehouse.load import (
     ChildTable,
     SourceRecord,
     _now,
-    load_documents,
 )
 from warehouse.merge import Merged, SourceKeys
 from warehouse.transaction import transaction
@@ -124,6 +123,11 @@ class BatchResult:
     def of(cls, actions: list[str], article_ids: list[int]) -> BatchResult:
         return cls(*(actions.count(a) for a in ("inserted", "updated", "unchanged")), article_ids=article_ids)
 
+    def __add__(self, later: BatchResult) -> BatchResult:
+        """This batch's result followed by the next one's."""
+        return BatchResult(self.inserted + later.inserted, self.updated + later.updated,
+                           self.unchanged + later.unchanged, self.article_ids + later.article_ids)
+
 
 def load_batch(con: DuckDBPyConnection, items: Sequence[Item]) -> BatchResult:
     """Load `items` in one transaction, leaving what `load_document` one by one in order would; on error, nothing."""
@@ -140,14 +144,23 @@ def load_batch(con: DuckDBPyConnection, items: Sequence[Item]) -> BatchResult:
 
 def load_batch_or_isolate(con: DuckDBPyConnection, items: Sequence[Item]
                           ) -> tuple[BatchResult, list[tuple[str, Exception]]]:
-    """`load_batch`; if the batch fails, each record on its own so only the bad ones stay out (by input)."""
+    """`load_batch`; a batch that fails is loaded in halves, each the same way, so only the bad records stay out
+    (by input) and the rest still load in bulk, in order.
+
+    One bad record among n costs about 2 log2(n) smaller batches, not n single loads (minutes for 5,000 records);
+    halves loaded in order leave what the records one by one would (`load_batch`'s contract).
+    """
     try:
         return load_batch(con, items), []
     except Exception as exc:
-        log.warning("batch of %d records failed (%s: %s): loading them one by one", len(items),
-                    type(exc).__name__, exc)
-    report = load_documents(con, items)
-    return BatchResult.of([r.action for r in report.results], [r.article_id for r in report.results]), report.errors
+        if len(items) == 1:
+            log.warning("%s: not loaded (%s: %s)", items[0][1].input, type(exc).__name__, exc)
+            return BatchResult(), [(items[0][1].input, exc)]
+        log.warning("batch of %d records failed (%s: %s): loading it in halves", len(items), type(exc).__name__, exc)
+    middle = len(items) // 2
+    first, first_errors = load_batch_or_isolate(con, items[:middle])
+    second, second_errors = load_batch_or_isolate(con, items[middle:])
+    return first + second, first_errors + second_errors
 
 
 def delete_citations(con: DuckDBPyConnection, pmids: Sequence[str], input_: str | None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -224,6 +225,37 @@ def test_isolation_loads_the_good_records_and_names_the_bad_one(
     assert len(result.article_ids) == len(batch)
     assert (result.inserted, result.updated, result.unchanged) == tuple(
         [a for _, a in expected].count(k) for k in ("inserted", "updated", "unchanged"))
+
+
+def test_isolation_loads_in_halves_not_record_by_record(
+        con: duckdb.DuckDBPyConnection, twin: duckdb.DuckDBPyConnection, batch: list[Item], full: Article) -> None:
+    """One bad record among 64: found in about 2 log2(64) smaller batches, each a transaction, not 64 loads."""
+    items = [(variant(full, pmid=str(700 + i), doi=f"10.1/halves.{i}", title=f"Halves {i}"), src(f"h{i}.xml"))
+             for i in range(64)]
+    bad = (variant(full, pmid="99", doi=None, keywords=["ok", None]), src("bad.xml"))
+    items.insert(41, bad)
+    one_by_one(twin, [item for item in items if item is not bad])
+    transactions = Counter()
+    counting = CountingConnection(con, transactions)
+    result, errors = load_batch_or_isolate(counting, items)  # type: ignore[arg-type]
+    assert [i for i, _ in errors] == ["bad.xml"]
+    assert snapshot(con) == snapshot(twin)
+    assert result.inserted == 64 and len(result.article_ids) == 64
+    assert transactions["BEGIN TRANSACTION"] <= 2 * 7 + 1
+
+
+class CountingConnection:
+    """A connection that counts the statements it runs by their text."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seen: Counter) -> None:
+        self.con, self.seen = con, seen
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        self.seen[sql] += 1
+        return self.con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.con, name)
 
 
 def test_the_same_batch_twice_changes_no_row(con: duckdb.DuckDBPyConnection, twin: duckdb.DuckDBPyConnection,
