@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -28,20 +29,23 @@ log = logging.getLogger(__name__)
 
 # 1. Meta-tag tables, one per source: Article field -> tag names (lower case), the first with a value wins.
 #    `first_page`/`last_page` become `pages`; `description` is a candidate abstract that must prove itself.
+#    Wolters Kluwer's journals (journals.lww.com) write the Highwire tags with a `wkhealth_` prefix instead
+#    of `citation_` (Zotero's LWW translator renames them the same way); they count after the citation_ tag.
 HIGHWIRE: dict[str, tuple[str, ...]] = {
-    "title": ("citation_title",),
-    "doi": ("citation_doi",),
+    "title": ("citation_title", "wkhealth_title"),
+    "doi": ("citation_doi", "wkhealth_doi"),
     "pmid": ("citation_pmid",),
-    "journal": ("citation_journal_title",),
+    "journal": ("citation_journal_title", "wkhealth_journal_title", "wkhealth_journal_title_legacy"),
     "journal_abbrev": ("citation_journal_abbrev",),
-    "issn": ("citation_issn", "citation_eissn"),
-    "volume": ("citation_volume",),
-    "issue": ("citation_issue",),
-    "first_page": ("citation_firstpage",),
-    "last_page": ("citation_lastpage",),
-    "pub_date": ("citation_publication_date", "citation_date", "citation_online_date", "citation_cover_date"),
+    "issn": ("citation_issn", "citation_eissn", "citation_journal_issn", "wkhealth_issn", "wkhealth_eissn"),
+    "volume": ("citation_volume", "wkhealth_volume"),
+    "issue": ("citation_issue", "wkhealth_issue"),
+    "first_page": ("citation_firstpage", "wkhealth_firstpage"),
+    "last_page": ("citation_lastpage", "wkhealth_lastpage"),
+    "pub_date": ("citation_publication_date", "citation_date", "citation_online_date", "citation_cover_date",
+                 "wkhealth_article_publication_date", "wkhealth_date"),
     "keywords": ("citation_keywords",),
-    "language": ("citation_language",),
+    "language": ("citation_language", "wkhealth_language"),
     "abstract": ("citation_abstract",),
     "publication_types": ("citation_article_type",),
 }
@@ -77,7 +81,7 @@ class AuthorTags(NamedTuple):
 
 HIGHWIRE_AUTHORS = AuthorTags(
     name=("citation_author",),
-    listing=("citation_authors",),
+    listing=("citation_authors", "wkhealth_authors"),
     affiliation=("citation_author_institution", "citation_author_affiliation"),
     orcid=("citation_author_orcid",),
 )
@@ -89,6 +93,7 @@ TEASER_TAGS = ("og:description", "description", "twitter:description")
 # A metadata abstract shorter than this is usually a teaser or a truncated summary; real abstracts run
 # 100-300 words (set from the corpus: the shortest true metadata abstract is ~700 characters).
 MIN_METADATA_ABSTRACT_CHARS = 300
+TRUNCATION_MARKS = ("...", "\u2026")
 
 # 3. JSON-LD: schema.org types that describe the article itself, most specific first, and where they sit.
 JSONLD_TYPES = ("MedicalScholarlyArticle", "ScholarlyArticle", "Article", "CreativeWork")
@@ -138,6 +143,13 @@ _ISSN_RE = re.compile(r"\b\d{4}-?\d{3}[\dXx]\b")
 _BLOCK_TAG_RE = re.compile(r"</?(?:p|div|br|h[1-6]|li|section|sec)\b[^>]*>", re.I)
 _LEADING_LABEL_RE = re.compile(r"^(?:abstract|summary)\s*[.:]?\s+", re.I)
 _MEDLINE_INITIALS_RE = re.compile(r"^[A-Z]{1,3}$")
+# A character reference left in a value that was escaped twice (`&amp;#x2009;` in the page source reads
+# `&#x2009;` once the attribute is decoded). Only complete references (with their `;`) are undone.
+_LEFT_REFERENCE_RE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+# A label written into a volume or issue value ("Volume 5", "Vol. 12", "Issue 3", "No. 4"), and the words
+# sites write there before an article has an issue ("Publish Ahead of Print": LWW), which are no number.
+_NUMBER_LABEL_RE = re.compile(r"^(?:vol(?:ume)?|issue|no|number|nr|heft)\b\.?\s*(?=\S)", re.I)
+_NOT_A_NUMBER_RE = re.compile(r"\b(?:ahead of print|in press|online first|early view|just accepted)\b", re.I)
 _INITIAL_DOT_RE = re.compile(r"\b([A-Z])\.\s*")
 
 
@@ -160,6 +172,7 @@ def markup_text(value: str | None) -> str | None:
     """Text of a value that may hold markup (`<p>`, `<i>`): paragraphs kept as blank-line separated."""
     if not value:
         return None
+    value = _LEFT_REFERENCE_RE.sub(lambda m: html.unescape(m.group(0)), value)
     if "<" in value:
         value = _BLOCK_TAG_RE.sub("\n\n", value)
         try:
@@ -186,6 +199,12 @@ def _issn(value: str) -> str | None:
     return f"{digits[:4]}-{digits[4:]}"
 
 
+def _number(value: str) -> str | None:
+    """A volume or issue without the label some pages write into it: `Volume 5` -> `5`."""
+    value = clean_text(_NUMBER_LABEL_RE.sub("", clean_text(value) or ""))
+    return None if value and _NOT_A_NUMBER_RE.search(value) else value
+
+
 def _language(value: str) -> str | None:
     return language_code(value) or clean_text(value)
 
@@ -208,8 +227,8 @@ CONVERTERS: dict[str, Callable[[str], Any]] = {
     "journal": clean_text,
     "journal_abbrev": clean_text,
     "issn": _issn,
-    "volume": clean_text,
-    "issue": clean_text,
+    "volume": _number,
+    "issue": _number,
     "first_page": clean_text,
     "last_page": clean_text,
     "pages": clean_text,
@@ -296,15 +315,20 @@ def parse_author_name(raw: str | None) -> Author | None:
 
 
 def authors_from_tags(meta: MetaTags, tags: AuthorTags) -> tuple[list[Author], list[str]]:
-    """Authors in page order, each with the affiliations and ORCID that follow it; unattached affiliations."""
+    """Authors in page order, each with the affiliations and ORCID that follow it; unattached affiliations.
+
+    A listing tag ("Smith J; Doe A", or one name per tag) counts only on a page without one citation_author
+    tag per author: pages that carry both (F1000Research) write the listing first, and it would double the byline.
+    """
     authors: list[Author] = []
     loose: list[str] = []
+    use_listing = not meta.values(tags.name)
     for key, value in meta.pairs:
         if key in tags.name:
             author = parse_author_name(value)
             if author:
                 authors.append(author)
-        elif key in tags.listing and not authors:
+        elif key in tags.listing and use_listing:
             authors.extend(a for a in map(parse_author_name, value.split(";")) if a)
         elif key in tags.affiliation and clean_text(value):
             (authors[-1].affiliations if authors else loose).append(clean_text(value) or "")
@@ -352,8 +376,10 @@ def teasers_of(meta: MetaTags) -> set[str]:
 
 
 def is_clearly_abstract(text: str | None, teasers: Iterable[str] = ()) -> bool:
-    """Long enough to be an abstract and not merely the page's social-card teaser."""
-    return bool(text) and len(text) > MIN_METADATA_ABSTRACT_CHARS and text not in teasers
+    """Long enough to be an abstract, not merely the page's social-card teaser, and not cut short: Literatum's
+    dc.Description stops mid-word with "..." however long it runs."""
+    return (bool(text) and len(text) > MIN_METADATA_ABSTRACT_CHARS and text not in teasers
+            and not text.rstrip().endswith(TRUNCATION_MARKS))
 
 
 # --- JSON-LD.

@@ -97,6 +97,8 @@ MIN_ABSTRACT_CHARS = 80
 # Far longer than any abstract in the corpus (~3,000 characters): a page wrapper, not an abstract.
 MAX_ABSTRACT_CHARS = 12000
 MAX_LABEL_CHARS = 60
+# A keyword line holds a few short terms; more, or longer ones, is prose or a list of something else.
+MIN_LINE_TERMS, MAX_LINE_TERMS, MAX_TERM_CHARS = 2, 30, 100
 MAX_LABEL_WORDS = 8
 KNOWN_LABELS = frozenset(
     "background objective objectives aim aims purpose introduction methods method design setting "
@@ -465,14 +467,32 @@ def _shown_keywords(tree: etree._Element) -> set[str]:
     return shown
 
 
+def keyword_line(tree: etree._Element) -> list[str]:
+    """Terms of a labelled keyword line the page shows with no keyword tag in its head (`<span id="keywords">
+    <h5>Keywords: </h5>a; b; c</span>`): the first keyword-marked element whose text opens with the label."""
+    for holder in _KEYWORD_HOLDER_XPATH(tree):
+        if not _KEYWORD_ATTR_RE.search(_attribute_words(holder)):
+            continue
+        text = _one_line(holder)
+        label = KEYWORDS_RE.match(text)
+        terms = split_keywords(text[label.end():]) if label else []
+        if MIN_LINE_TERMS <= len(terms) <= MAX_LINE_TERMS and all(len(t) <= MAX_TERM_CHARS for t in terms):
+            return terms
+    return []
+
+
+def keywords_if_shown(tree: etree._Element, terms: list[str]) -> list[str]:
+    """`terms` when the page shows each one as a keyword, else none."""
+    if not terms:
+        return []
+    shown = _shown_keywords(tree)
+    return terms if all(t.strip(_TERM_PUNCT).casefold() in shown for t in terms) else []
+
+
 def meta_keywords(page: Page) -> list[str]:
     """`<meta name="keywords">` terms when the page also shows each one as a keyword. On its own the tag
     often holds the site's words ("PLOS, Open Access, Science", "PubMed, NCBI"), not the article's."""
-    terms = [t for value in page.meta.get("keywords", []) for t in split_keywords(value)]
-    if not terms:
-        return []
-    shown = _shown_keywords(page.tree)
-    return terms if all(t.strip(_TERM_PUNCT).casefold() in shown for t in terms) else []
+    return keywords_if_shown(page.tree, [t for value in page.meta.get("keywords", []) for t in split_keywords(value)])
 
 
 # --- The generic HTML extractor.
@@ -508,4 +528,5 @@ def extract_generic_html(page: Page, draft: Article) -> Article:
     _fill(article, "title", article.title or h1_title(tree), provenance.CONTENT)
     _fill(article, "doi", article.doi or visible_doi(tree), provenance.CONTENT)
     _fill(article, "keywords", article.keywords or meta_keywords(page), provenance.HTML_META)
+    _fill(article, "keywords", article.keywords or keyword_line(tree), provenance.CONTENT)
     return article

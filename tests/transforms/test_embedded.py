@@ -239,3 +239,66 @@ def test_is_clearly_abstract():
     assert is_clearly_abstract(long_text.strip())
     assert not is_clearly_abstract("short")
     assert not is_clearly_abstract(long_text.strip(), {long_text.strip()})
+
+
+# --- Values as some publishers write them.
+
+
+def _head(tags: str) -> Page:
+    return Page(text=f"<html><head>{tags}</head><body></body></html>", kind="html", name="x")
+
+
+def test_character_references_escaped_twice_are_undone():
+    # `&amp;#x2009;` in the source is `&#x2009;` once the attribute is decoded (Hindawi).
+    assert markup_text("180&#x2009;kg ha&#x2212;1") == "180 kg ha\u22121"  # thin space as a space
+    assert markup_text("AT&T and R&D &copy 2015") == "AT&T and R&D &copy 2015"  # no reference, left alone
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("Volume 5", "5"), ("Vol. 12", "12"), ("November", "November"), ("Suppl 2", "Suppl 2"),
+     ("Publish Ahead of Print", None)],
+)
+def test_volume_without_its_label_and_never_a_placeholder(tag, expected):
+    article, _ = embedded_metadata(_head(f'<meta name="citation_volume" content="{tag}">'), draft())
+    assert article.volume == expected
+
+
+def test_author_listing_does_not_double_the_per_author_tags():
+    page = _head('<meta name="citation_authors" content="Okafor, Chidera; Lindgren, Per">'
+                 '<meta name="citation_author" content="Chidera Okafor">'
+                 '<meta name="citation_author" content="Per Lindgren">')
+    article, _ = embedded_metadata(page, draft())
+    assert names(article) == [("Okafor", "Chidera", "C", None), ("Lindgren", "Per", "P", None)]
+
+
+def test_author_listing_alone_gives_the_authors():
+    page = _head('<meta name="citation_authors" content="Okafor, Chidera; Lindgren, Per">')
+    assert [a.last for a in embedded_metadata(page, draft())[0].authors] == ["Okafor", "Lindgren"]
+
+
+def test_wolters_kluwer_prefix_reads_as_highwire_after_the_citation_tag():
+    page = _head('<meta name="wkhealth_title" content="A trial">'
+                 '<meta name="wkhealth_authors" content="Harrington, Claire M.">'
+                 '<meta name="wkhealth_authors" content="Adeyemi, Tunde">'
+                 '<meta name="wkhealth_doi" content="10.1097/NNE.0000000000000231">'
+                 '<meta name="citation_doi" content="10.1097/NNE.0000000000000999">'
+                 '<meta name="wkhealth_journal_title_legacy" content="Nurse Educator">'
+                 '<meta name="wkhealth_article_publication_date" content="May/June 2016">')
+    article, sources = embedded_metadata(page, draft())
+    assert (article.title, article.journal, article.pub_date) == ("A trial", "Nurse Educator", "2016-05")
+    assert article.doi == "10.1097/nne.0000000000000999"
+    assert names(article) == [("Harrington", "Claire M", "CM", None), ("Adeyemi", "Tunde", "T", None)]
+    assert sources["title"] == "citation_meta"
+
+
+def test_journal_issn_tag_is_an_issn():
+    page = _head('<meta name="citation_journal_issn" content="2230-2263">')
+    assert embedded_metadata(page, draft())[0].issn == "2230-2263"
+
+
+def test_a_description_cut_short_is_no_abstract():
+    # Literatum's dc.Description runs to several hundred characters, then stops with "...".
+    page = _head('<meta name="dc.Description" content="' + "Balance training reduces falls. " * 12 + 'Th...">')
+    assert embedded_metadata(page, draft())[0].abstract is None
+    assert not is_clearly_abstract("Balance training reduces falls. " * 12 + "Th\u2026")

@@ -15,6 +15,7 @@ from transforms.htmltext import (
     extract_generic_html,
     find_abstract,
     h1_title,
+    keyword_line,
     meta_keywords,
     visible_doi,
 )
@@ -292,3 +293,21 @@ def test_shown_meta_keywords_fill_the_record_and_say_so():
     a = extract_generic_html(keyword_page(KEYWORD_META, body), Article(site="generic", source_kind="html"))
     assert (a.keywords, a.provenance["keywords"]) == (["neuroblast lineage", "Central complex", "D. melanogaster"],
                                                       "html_meta")
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<span id="keywords"><h5>Keywords: </h5>Physiotherapy; Text messaging; Trials</span>',
+         ["Physiotherapy", "Text messaging", "Trials"]),
+        ('<div class="kwd-group">Keywords. sepsis, readmission</div>', ["sepsis", "readmission"]),
+        # Prose, a lone term, an unlabelled list and a search box are no keyword line.
+        ('<p class="keywords">Keywords: we chose the search terms with a librarian, and the searches were run in '
+         'three databases from their start until the end of June in the year the review began</p>', []),
+        ('<div id="keywords">Keywords: sepsis</div>', []),
+        ('<div class="keywords">sepsis; readmission</div>', []),
+        ('<form><label class="keyword-search">Search by keywords</label></form>', []),
+    ],
+)
+def test_keyword_line(html, expected):
+    assert keyword_line(fragment(html)) == expected

@@ -5,11 +5,13 @@ from __future__ import annotations
 from transforms.page import Page
 from transforms.sites import (
     arxiv,
+    atypon,
     biorxiv,
     bmj,
     elsevier,
     frontiers,
     generic,
+    lww,
     mdpi,
     nature,
     oup,
@@ -22,7 +24,8 @@ from transforms.sites import (
 from transforms.sites.base import Registry, Site
 
 REGISTRY = Registry()
-for _module in (pubmed, springer, nature, arxiv, biorxiv, pmc, plos, frontiers, mdpi, elsevier, wiley, oup, bmj):
+for _module in (pubmed, springer, nature, arxiv, biorxiv, pmc, plos, frontiers, mdpi, elsevier, wiley, oup, bmj,
+                lww, atypon):
     REGISTRY.register(_module.SITE)
 GENERIC: Site = generic.SITE
 
