@@ -52,11 +52,18 @@ SEVERAL_LANGUAGES = "several languages: "
 # refused before parsing); a line longer than TAIL_KEEP bytes is only judged approximately when truncated.
 HEAD_BYTES = 64 * 1024
 TAIL_KEEP = 64 * 1024
+# 5. What PubMed writes where it has no value (NLM's MEDLINE/PubMed element descriptions): an ArticleTitle of a
+# record whose English title is not there yet or not known, also appended to a title in records up to about 2000;
+# the Label of the first segment of a structured abstract that has no label in the article.
+TITLE_PLACEHOLDERS = frozenset({"[in process citation]", "[not available]", "not available"})
+IN_PROCESS_SUFFIX = " [in process citation]"
+UNLABELLED = "UNLABELLED"
 _ROOT_RE = re.compile(rb"<([A-Za-z_][\w.\-]*)[\s/>]")
 _PROLOG_RE = re.compile(rb"<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", re.S)
-_ORCID_RE = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])\s*$")
+_ORCID_RE = re.compile(r"(?<!\d)(\d{4})[-\s]?(\d{4})[-\s]?(\d{4})[-\s]?(\d{3}[\dXx])(?![\dXx])")
 _YEAR_RE = re.compile(r"\b(\d{4})\b")
 _MEDLINE_DATE_RE = re.compile(r"^\s*(\d{4})\s+([A-Za-z]+)")
+_FIRST_WORD_RE = re.compile(r"\s*([A-Za-z]+)")
 # The records to listen for, by root: a MedlineCitation inside a PubmedArticle is no record of its own.
 TAGS_BY_ROOT = {
     "PubmedArticleSet": ("PubmedArticle", "PubmedBookArticle", "DeleteCitation"),
@@ -409,7 +416,7 @@ def _book_article(el: etree._Element) -> Article:
     doc = el.find("BookDocument")
     if doc is None:
         raise ValueError("PubmedBookArticle without BookDocument")
-    book_title = None
+    book_title, book_authors = None, []
     for child in doc:
         tag = child.tag
         if tag == "PMID":
@@ -419,11 +426,15 @@ def _book_article(el: etree._Element) -> Article:
         elif tag == "Book":
             book_title = text_of(child.find("BookTitle"))
             a.pub_date, a.pub_year = _pub_date(child.find("PubDate"))
+            book_authors = [x for x in child if x.tag == "AuthorList"]
         elif tag in _COMMON_READERS:
             _COMMON_READERS[tag](a, child)
         elif tag == "ArticleIdList":
             _read_ids(a, child)
     a.title = a.title if clean_text(a.title) else book_title
+    if not a.authors:  # a whole book: the Book's authors are the record's (its editors are not)
+        for author_list in book_authors:
+            _read_authors(a, author_list)
     _read_ids(a, el.find("PubmedBookData/ArticleIdList"))
     return a
 
@@ -444,6 +455,8 @@ def _finalize(a: Article) -> Article:
     if not a.pmid:
         a.warnings.append("record without a PMID")
     title = clean_text(a.title)
+    if title and (title[-1] == "]" or title[-2:] == "]." or title[0] in "Nn"):  # a placeholder's last or first letter
+        title = _without_placeholder(title, a.warnings)
     if not title and a.vernacular_title:
         a.warnings.append("empty ArticleTitle: title taken from VernacularTitle")
         title = clean_text(a.vernacular_title)
@@ -461,6 +474,18 @@ def _finalize(a: Article) -> Article:
     return a
 
 
+def _without_placeholder(title: str, warnings: list[str]) -> str | None:
+    """A (cleaned) title without PubMed's "no title yet" placeholder: None when it is nothing else."""
+    bare = title.rstrip(".")
+    key = bare.lower()
+    if key in TITLE_PLACEHOLDERS:
+        warnings.append(f"ArticleTitle is PubMed's placeholder {title!r}")
+        return None
+    if key.endswith(IN_PROCESS_SUFFIX):
+        return bare[: -len(IN_PROCESS_SUFFIX)].rstrip() or None
+    return title
+
+
 def _read_pmid(a: Article, pmid: etree._Element) -> None:
     a.pmid = pmid.text
     version = pmid.get("Version")
@@ -476,8 +501,6 @@ def _read_journal_article(a: Article, art: etree._Element) -> None:
             _read_journal(a, child)
         elif tag in _COMMON_READERS:
             _COMMON_READERS[tag](a, child)
-        elif tag == "Pagination":
-            a.pages = _child_text(child, "MedlinePgn")
         elif tag == "ELocationID":
             if a.doi is None and child.get("EIdType") == "doi" and child.get("ValidYN") != "N":
                 a.doi = child.text  # replaced by PubmedData's ArticleIdList when that has one
@@ -516,7 +539,8 @@ def _read_ids(a: Article, ids: etree._Element | None) -> None:
         elif kind == "pmc":
             pmc = pmc or clean_text(x.text)
     a.doi = doi or a.doi
-    a.pmcid = pmc.upper() if pmc else a.pmcid
+    if pmc:
+        a.pmcid = f"PMC{pmc}" if pmc.isdigit() else pmc.upper()
 
 
 def _pmcid_from_other_id(el: etree._Element) -> str | None:
@@ -533,6 +557,8 @@ def _read_abstract(a: Article, abstract: etree._Element) -> None:
     sections, empty = [], []
     for i, x in enumerate(x for x in abstract if x.tag == "AbstractText"):
         label, text = x.get("Label") or None, clean_text(text_of(x))
+        if label == UNLABELLED:
+            label = None
         if text:
             sections.append(AbstractSection(clean_text(label.rstrip(" :")) if label else None, text))
         elif label:
@@ -544,7 +570,12 @@ def _read_abstract(a: Article, abstract: etree._Element) -> None:
 
 
 def _sections(abstract: etree._Element) -> list[AbstractSection]:
-    return [AbstractSection(x.get("Label") or None, text_of(x)) for x in abstract if x.tag == "AbstractText"]
+    return [AbstractSection(_label(x), text_of(x)) for x in abstract if x.tag == "AbstractText"]
+
+
+def _label(section: etree._Element) -> str | None:
+    label = section.get("Label") or None
+    return None if label == UNLABELLED else label
 
 
 def _read_authors(a: Article, author_list: etree._Element) -> None:
@@ -584,6 +615,16 @@ def _read_vernacular_title(a: Article, el: etree._Element) -> None:
     a.vernacular_title = clean_text(text_of(el))
 
 
+def _read_pagination(a: Article, el: etree._Element) -> None:
+    """MedlinePgn; without it (the DTD allows StartPage and EndPage alone), `StartPage-EndPage`."""
+    a.pages = _child_text(el, "MedlinePgn") or _start_end(el)
+
+
+def _start_end(el: etree._Element) -> str | None:
+    start, end = clean_text(_child_text(el, "StartPage")), clean_text(_child_text(el, "EndPage"))
+    return f"{start}-{end}" if start and end and end != start else start
+
+
 _COMMON_READERS = {
     "Abstract": _read_abstract,
     "AuthorList": _read_authors,
@@ -592,6 +633,7 @@ _COMMON_READERS = {
     "PublicationType": _read_publication_type,
     "KeywordList": _read_keywords,
     "VernacularTitle": _read_vernacular_title,
+    "Pagination": _read_pagination,
 }
 
 
@@ -675,7 +717,7 @@ def _links(el: etree._Element) -> list[ArticleLink]:
 
 
 def _pub_date(el: etree._Element | None) -> tuple[str | None, int | None]:
-    """`JournalIssue/PubDate` as ISO 8601, as precise as given; a Season gives the year only."""
+    """`JournalIssue/PubDate` as ISO 8601, as precise as given; a Season gives its first month, if it names one."""
     if el is None:
         return None, None
     parts = {c.tag: c.text for c in el}
@@ -687,6 +729,8 @@ def _pub_date(el: etree._Element | None) -> tuple[str | None, int | None]:
     if not (year.isdigit() and len(year) == 4):
         return None, None
     month = _month_number(parts.get("Month"))
+    if month is None and "Season" in parts:  # EFetch writes a MedlineDate `1978 Jul-Aug` as Year + Season `Jul-Aug`
+        month = _first_month(parts["Season"])
     if month is None:
         return year, int(year)
     day = (parts.get("Day") or "").strip()
@@ -704,6 +748,12 @@ def _medline_date(value: str) -> tuple[str | None, int | None]:
             return f"{m.group(1)}-{month:02d}", int(m.group(1))
     m = _YEAR_RE.search(value)
     return (m.group(1), int(m.group(1))) if m else (None, None)
+
+
+def _first_month(value: str | None) -> int | None:
+    """The month a Season or MedlineDate part starts with (`Jul-Aug` -> 7), None for a season (`Winter`)."""
+    m = _FIRST_WORD_RE.match(value or "")
+    return _month_number(m.group(1)) if m else None
 
 
 def _month_number(value: str | None) -> int | None:

