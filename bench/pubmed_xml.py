@@ -200,14 +200,17 @@ def parse_and_load(path: Path, db: Path, settings: Settings, limit: int | None =
     return totals
 
 
-def parse_and_load_spooled(paths: list[Path], db: Path, settings: Settings, spool: Path) -> tuple[int, float]:
+def parse_and_load_spooled(paths: list[Path], db: Path, settings: Settings, spool: Path
+                           ) -> tuple[int, float, float]:
     """(d) as `load-baseline --workers 2` runs files: worker processes parse into the spool, this one loads.
 
     The workers are plain processes running the flow's own task body (`parse_pubmed_file.fn`: parse, lower
     priority, spool) and this one `read_spool`, not Prefect/Dask tasks, so the figure leaves out the task
     runner's start-up (seconds, once per run).
+    Also returns the CPU seconds of this process and its workers (how busy the cores were).
     """
     context = multiprocessing.get_context("spawn")
+    before = _cpu_seconds()
     writer = Writer(db, settings)
     try:
         with ProcessPoolExecutor(PARSE_WORKERS, mp_context=context) as pool:
@@ -219,8 +222,14 @@ def parse_and_load_spooled(paths: list[Path], db: Path, settings: Settings, spoo
                     writer(batch)
                 future.result()
     finally:
-        totals = writer.close()
-    return totals
+        records, seconds = writer.close()
+    return records, seconds, _cpu_seconds() - before
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its ended children (the pool's workers, once shut down)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _spool_file(path: Path, spool: Path, writer_pid: int) -> None:
@@ -316,13 +325,21 @@ def print_summary(bare: Stage, parse: Stage, full: Stage, spooled: Stage, per_do
           f"< 1,024); tracemalloc peak parsing {traced[0]:,} records: {traced[1]:.1f} MB")
 
 
-def print_projection(spooled: Stage, worker: Stage, load_seconds: float, records: int) -> None:
-    """A full baseline with `load-baseline --workers 2`, at the rate (d) measured; and what one hour would need."""
+def print_projection(spooled: Stage, cpu_seconds: float, worker: Stage, load_seconds: float, records: int) -> None:
+    """A full baseline with `load-baseline --workers 2`, at the rate (d) measured; and what one hour would need.
+
+    A run of 1,300 files spends little of its time starting and finishing, when (d)'s few files leave a core
+    idle (the writer alone on the last file's backlog): the second line is the baseline with every core busy
+    at (d)'s CPU a record.
+    """
     total = BASELINE_FILES * BASELINE_PER_FILE
     p, w = worker.seconds / worker.records, load_seconds / records  # seconds a record: worker's, writer's
+    cores = os.cpu_count() or 1
     print(f"baseline projection ({BASELINE_FILES:,} files x {BASELINE_PER_FILE:,} records) at (d)'s "
-          f"{spooled.rate:,.0f} records/s: {total / spooled.rate / 3600:.1f} h on this machine "
-          f"({os.cpu_count()} cores)")
+          f"{spooled.rate:,.0f} records/s: {total / spooled.rate / 3600:.1f} h on this machine ({cores} cores)")
+    per_record = cpu_seconds / spooled.records
+    print(f"  (d) kept {cpu_seconds / spooled.seconds:.2f} of {cores} cores busy ({per_record * 1e6:.0f} us of CPU a "
+          f"record); with all {cores} busy: {total * per_record / cores / 3600:.1f} h")
     needed = total / ONE_HOUR
     print(f"  under one hour needs {needed:,.0f} records/s: a worker does {1 / p:,.0f}/s ({p * 1e6:.0f} us a "
           f"record), the writer {1 / w:,.0f}/s ({w * 1e6:.0f} us)")
@@ -367,12 +384,13 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     full, (_, load_seconds) = timed(f"(c) parse + load x{BATCH:,}, 1 process", parse_and_load, path,
                                     tmp / "bench.duckdb", settings)
     load = Stage("    of which loading", full.records, load_seconds, full.rss_mb)
-    spooled, _ = timed(f"(d) {PARSE_WORKERS} workers, 1 writer, {len(parts)} files", parse_and_load_spooled, parts,
-                       tmp / "spooled.duckdb", settings, tmp / "spool")
+    spooled, (_, _, spooled_cpu) = timed(f"(d) {PARSE_WORKERS} workers, 1 writer, {len(parts)} files",
+                                         parse_and_load_spooled, parts, tmp / "spooled.duckdb", settings,
+                                         tmp / "spool")
     per_doc = compare_loaders(path, tmp, args.subset)
     print_table([bare, parse, worker, full, load, spooled, None, *per_doc], bare)
     print_summary(bare, parse, full, spooled, per_doc, traced)
-    print_projection(spooled, worker, load_seconds, full.records)
+    print_projection(spooled, spooled_cpu, worker, load_seconds, full.records)
     if args.profile:
         profile(path, tmp, args.profile, settings)
 
