@@ -25,6 +25,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
+import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -65,6 +66,8 @@ ARTICLE_SOURCE_COLUMNS = (("source_id", "BIGINT"), ("article_id", "BIGINT"), ("i
 LOOKUP_COLUMNS = (("input", "VARCHAR"), ("pmid", "VARCHAR"), ("doi", "VARCHAR"), ("pmcid", "VARCHAR"),
                   ("title_key", "VARCHAR"), ("pub_year", "INTEGER"))
 UPDATED_COLUMNS = (*ARTICLE_COLUMNS, "retracted", "chosen_from")
+# Failures of the database itself, not of a record: loading the batch in halves would only repeat them.
+DATABASE_FAILURES = (duckdb.FatalException, duckdb.IOException)
 STAGING = "bulk_staging_"  # prefix of the names the Arrow tables are registered under, on this connection only
 # The stored sources of every article a batch can touch. Identifier lookups are one per kind (each its own join
 # filter; the PMID and input sides skip row groups outside the batch's range: both follow load order). A record with
@@ -148,10 +151,13 @@ def load_batch_or_isolate(con: DuckDBPyConnection, items: Sequence[Item]
     (by input) and the rest still load in bulk, in order.
 
     One bad record among n costs about 2 log2(n) smaller batches, not n single loads (minutes for 5,000 records);
-    halves loaded in order leave what the records one by one would (`load_batch`'s contract).
+    halves loaded in order leave what the records one by one would (`load_batch`'s contract). A failure of the
+    database itself (`DATABASE_FAILURES`: invalidated, disk) is raised at once, not blamed on the records.
     """
     try:
         return load_batch(con, items), []
+    except DATABASE_FAILURES:
+        raise
     except Exception as exc:
         if len(items) == 1:
             log.warning("%s: not loaded (%s: %s)", items[0][1].input, type(exc).__name__, exc)

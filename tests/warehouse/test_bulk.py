@@ -244,14 +244,28 @@ def test_isolation_loads_in_halves_not_record_by_record(
     assert transactions["BEGIN TRANSACTION"] <= 2 * 7 + 1
 
 
-class CountingConnection:
-    """A connection that counts the statements it runs by their text."""
+def test_a_failure_of_the_database_is_raised_not_isolated(con: duckdb.DuckDBPyConnection, batch: list[Item]) -> None:
+    """An I/O error (a full disk) is no bad record: one attempt, the error raised, nothing loaded."""
+    transactions = Counter()
+    failing = CountingConnection(con, transactions, fail_on="INSERT INTO articles",
+                                 error=duckdb.IOException("No space left on device"))
+    with pytest.raises(duckdb.IOException, match="No space left"):
+        load_batch_or_isolate(failing, batch)  # type: ignore[arg-type]
+    assert transactions["BEGIN TRANSACTION"] == 1
+    assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, seen: Counter) -> None:
-        self.con, self.seen = con, seen
+
+class CountingConnection:
+    """A connection that counts the statements it runs by their text, and fails one kind if asked."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seen: Counter, fail_on: str | None = None,
+                 error: Exception | None = None) -> None:
+        self.con, self.seen, self.fail_on, self.error = con, seen, fail_on, error
 
     def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
         self.seen[sql] += 1
+        if self.fail_on and self.error and sql.startswith(self.fail_on):
+            raise self.error
         return self.con.execute(sql, *args)
 
     def __getattr__(self, name: str) -> object:
