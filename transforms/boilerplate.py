@@ -81,10 +81,10 @@ REFERENCES = _group(
     headings=("References", "REFERENCES", "Bibliography", "Literature Cited", "Literature cited",
               "References and Notes", "Works Cited"),
 )
-# 9. Purchase, access and subscription boxes.
+# 9. Purchase, access and subscription boxes, and sign-ups for article alerts.
 ACCESS_PURCHASE = _group(
     tokens=(r"access-?options?", r"buy\w*", r"purchase\w*", r"paywall\w*", r"subscri(?:be|ption)\w*",
-            r"get-?access", r"institutional-?access", r"login-?box", r"rent\w*"),
+            r"get-?access", r"institutional-?access", r"login-?box", r"rent\w*", r"alerts?-?sign-?up\w*"),
     headings=("Access options", "Buy this article", "Purchase", "Get access", "Access this article"),
 )
 # 10. Not boilerplate, but never prose: scripts, styles, form controls, embedded objects.

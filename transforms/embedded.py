@@ -42,7 +42,8 @@ HIGHWIRE: dict[str, tuple[str, ...]] = {
     "issue": ("citation_issue", "wkhealth_issue"),
     "first_page": ("citation_firstpage", "wkhealth_firstpage"),
     "last_page": ("citation_lastpage", "wkhealth_lastpage"),
-    "pub_date": ("citation_publication_date", "citation_date", "citation_online_date", "citation_cover_date",
+    # The cover (issue) date before the online date: a back-digitized article went online decades later.
+    "pub_date": ("citation_publication_date", "citation_date", "citation_cover_date", "citation_online_date",
                  "wkhealth_article_publication_date", "wkhealth_date"),
     "keywords": ("citation_keywords",),
     "language": ("citation_language", "wkhealth_language"),
@@ -359,7 +360,26 @@ def fields_from_tags(meta: MetaTags, table: dict[str, tuple[str, ...]]) -> dict[
 def _highwire(meta: MetaTags, teasers: set[str]) -> dict[str, Any]:
     found = fields_from_tags(meta, HIGHWIRE)
     found["authors"], found["affiliations"] = authors_from_tags(meta, HIGHWIRE_AUTHORS)
+    _surnames_as_creators_split(found["authors"], meta)
     return _finish(found, teasers)
+
+
+def _surnames_as_creators_split(authors: list[Author], meta: MetaTags) -> None:
+    """citation_author writes `Mateus de Oliveira Prado`, where the surname starts is a guess; a dc.creator
+    `de Oliveira Prado, Mateus` for the same person says it. Taken only when the two lists spell the same names."""
+    creators = [parse_author_name(v) for v in meta.values(DC_AUTHORS[0].name) if "," in v]
+    if len(creators) != len(authors):
+        return
+    for author, creator in zip(authors, creators, strict=True):
+        if creator is None or creator.collective or author.collective or creator.last == author.last:
+            continue
+        if _letters(author) == _letters(creator):
+            author.last, author.fore, author.initials = creator.last, creator.fore, creator.initials
+
+
+def _letters(author: Author) -> str:
+    """The whole name's letters, given names first: how two splits of one name compare."""
+    return re.sub(r"[\W\d_]+", "", f"{author.fore or ''}{author.last or ''}").casefold()
 
 
 def _dublin_core(meta: MetaTags, teasers: set[str]) -> dict[str, Any]:

@@ -72,6 +72,8 @@ ABSTRACT_HEADINGS = frozenset(
      "resumo", "riassunto", "samenvatting", "sammanfattning", "streszczenie", "abstrakt"}
 )
 ENGLISH_HEADINGS = frozenset({"abstract", "summary", "abstract and figures"})
+# A status qualifier after an abstract heading ("Abstract (provisional)" on BMC pages before typesetting).
+ABSTRACT_QUALIFIER_RE = re.compile(r"\s*\((?:provisional|preliminary|unedited)\)$")
 OTHER_BLOCK_HEADING_RE = re.compile(
     r"^(?:graphical abstract|visual abstract|video abstract|(?:research )?highlights|author summary|"
     r"(?:elife )?digest|lay summary|plain language summary|editor'?s summary|significance statement|"
@@ -169,10 +171,13 @@ def _first_heading(el: etree._Element) -> str:
 
 
 def _in_other_articles(el: etree._Element) -> bool:
+    """Inside a related / cited-by box. An ancestor holding the page's `<h1>` is the page wrapper, whatever
+    its class says (Springer's `<div class="main-container uptodate-recommendations-off">`)."""
     pattern = boilerplate.RELATED_TOKENS
     if pattern is None:
         return False
-    return any(pattern.search(boilerplate.attribute_words(a)) for a in el.iterancestors())
+    return any(pattern.search(boilerplate.attribute_words(a)) and a.find(".//h1") is None
+               for a in el.iterancestors())
 
 
 def _attribute_words(el: etree._Element) -> str:
@@ -243,10 +248,15 @@ def _following_block(heading: etree._Element) -> etree._Element | None:
     return block if len(element_text(block)) >= MIN_ABSTRACT_CHARS else None
 
 
+def _abstract_heading_text(h: etree._Element) -> str:
+    """A heading's words without a status qualifier: BMC's "Abstract (provisional)" is the abstract."""
+    return ABSTRACT_QUALIFIER_RE.sub("", _heading_text(_one_line(h)))
+
+
 def _abstract_headings(tree: etree._Element) -> list[etree._Element]:
     found = [h for h in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b")
-             if _heading_text(_one_line(h)) in ABSTRACT_HEADINGS and not _in_other_articles(h)]
-    english = [h for h in found if _heading_text(_one_line(h)) in ENGLISH_HEADINGS]
+             if _abstract_heading_text(h) in ABSTRACT_HEADINGS and not _in_other_articles(h)]
+    english = [h for h in found if _abstract_heading_text(h) in ENGLISH_HEADINGS]
     return english + [h for h in found if h not in english]
 
 

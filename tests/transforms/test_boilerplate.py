@@ -110,3 +110,13 @@ def test_prose_is_not_a_boilerplate_line(line):
 
 def test_boilerplate_lines_is_the_union_of_its_groups():
     assert len(BOILERPLATE_LINES) == sum(len(g) for g in BOILERPLATE_LINE_GROUPS.values())
+
+
+def test_an_article_alert_sign_up_box_is_furniture():
+    tree = lxml.html.document_fromstring(
+        "<html><body><div class='article'><h1>Title</h1><p>Abstract text stays.</p>"
+        "<div class='article-alert-signup-div'><a class='close'>close</a>"
+        "<span>Sign up to receive new article alerts from this journal</span></div></div></body></html>")
+    text = element_text(strip_boilerplate(tree))
+    assert "Abstract text stays." in text
+    assert "Sign up" not in text and "close" not in text

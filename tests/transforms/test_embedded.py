@@ -302,3 +302,30 @@ def test_a_description_cut_short_is_no_abstract():
     page = _head('<meta name="dc.Description" content="' + "Balance training reduces falls. " * 12 + 'Th...">')
     assert embedded_metadata(page, draft())[0].abstract is None
     assert not is_clearly_abstract("Balance training reduces falls. " * 12 + "Th\u2026")
+
+
+def _tags(*pairs: tuple[str, str]) -> Page:
+    metas = "".join(f'<meta name="{k}" content="{v}">' for k, v in pairs)
+    return Page(text=f"<html><head>{metas}</head><body></body></html>", kind="html", name="x")
+
+
+def test_a_comma_form_creator_says_where_a_citation_author_surname_starts():
+    page = _tags(("citation_author", "Mateus de Oliveira Prado"), ("citation_author", "Ana Lima"),
+                 ("dc.creator", "de Oliveira Prado, Mateus"), ("dc.creator", "Lima, Ana"))
+    article, _ = embedded_metadata(page, draft())
+    assert names(article) == [("de Oliveira Prado", "Mateus", "M", None), ("Lima", "Ana", "A", None)]
+
+
+def test_creators_naming_other_people_or_a_different_count_change_nothing():
+    page = _tags(("citation_author", "Mateus de Oliveira Prado"), ("dc.creator", "Prado, Joana"))
+    assert names(embedded_metadata(page, draft())[0]) == [("Prado", "Mateus de Oliveira", "MDO", None)]
+    page = _tags(("citation_author", "Mateus de Oliveira Prado"), ("citation_author", "Ana Lima"),
+                 ("dc.creator", "de Oliveira Prado, Mateus"))
+    assert names(embedded_metadata(page, draft())[0])[0] == ("Prado", "Mateus de Oliveira", "MDO", None)
+
+
+def test_the_cover_date_comes_before_the_online_date():
+    page = _tags(("citation_title", "T"), ("citation_online_date", "2007/10/23"),
+                 ("citation_cover_date", "1977/01/01"))
+    article, _ = embedded_metadata(page, draft())
+    assert (article.pub_date, article.pub_year) == ("1977-01-01", 1977)

@@ -131,6 +131,23 @@ def test_english_heading_preferred_over_other_language_headings():
     ]
 
 
+def test_a_page_wrapper_whose_class_names_recommendations_is_still_the_page():
+    html = ("<div class='main-container uptodate-recommendations-off'><h1>The title</h1>"
+            "<section class='Abstract'><h2>Abstract</h2><p>" + "The article's own abstract text. " * 4 + "</p>"
+            "</section></div>")
+    assert find_abstract(fragment(html)) == [S(None, ("The article's own abstract text. " * 4).strip())]
+
+
+def test_an_abstract_heading_with_a_status_qualifier():
+    html = ("<div><h3>Abstract (provisional)</h3><h4>Background</h4><p>Bats carry a lyssavirus in this region.</p>"
+            "<h4>Conclusions</h4><p>Rescuers need clearer advice about scratches and bites.</p>"
+            "<h3>Background</h3><p>Body.</p></div>")
+    assert find_abstract(fragment(html)) == [
+        S("Background", "Bats carry a lyssavirus in this region."),
+        S("Conclusions", "Rescuers need clearer advice about scratches and bites."),
+    ]
+
+
 @pytest.mark.parametrize(
     "html",
     [

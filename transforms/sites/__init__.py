@@ -11,6 +11,7 @@ from transforms.sites import (
     elsevier,
     frontiers,
     generic,
+    jats,
     lww,
     mdpi,
     nature,
@@ -25,7 +26,7 @@ from transforms.sites.base import Registry, Site
 
 REGISTRY = Registry()
 for _module in (pubmed, springer, nature, arxiv, biorxiv, pmc, plos, frontiers, mdpi, elsevier, wiley, oup, bmj,
-                lww, atypon):
+                lww, atypon, jats):
     REGISTRY.register(_module.SITE)
 GENERIC: Site = generic.SITE
 

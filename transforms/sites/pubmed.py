@@ -54,6 +54,8 @@ SECTION_HEADS = re.compile(
 # The citation line stands above the title; a rendered legacy HTML page puts NCBI's menus (about 300
 # lines) before it. Citations further down belong to other articles ("Similar articles", "Cited by").
 CITATION_WITHIN_LINES = 600
+# Words of a journal abbreviation in a citation line ("Proc Natl Acad Sci U S A" has 7; NLM titles stay short).
+MAX_JOURNAL_WORDS = 12
 AFFILIATION_WORDS_RE = re.compile(
     r"\b(?:Department|Dept|University|Universit\w+|Institute|Institut|Hospital|School|Center|Centre|"
     r"Laborator\w+|College|Faculty|Clinic|Division|Unit)\b"
@@ -77,7 +79,7 @@ class PubMed(Site):
             return page.meta_has(("ncbi_db",), re.compile(r"^pubmed$", re.I))
         head = page.text[:20000]
         cues = sum(1 for cue in CUES if cue in head)
-        has_citation = any(CITATION_RE.match(line) for line in page.lines[:60])
+        has_citation = any(is_citation_line(line) for line in page.lines[:60])
         return cues >= 3 or (cues >= 1 and has_citation)
 
     def extract_text(self, lines: list[str], draft: Article) -> Article:
@@ -88,6 +90,13 @@ class PubMed(Site):
         if heading:
             return _current_html(page.tree, heading[0], article, page.meta)
         return _legacy_html(page.tree, article)
+
+
+def is_citation_line(line: str) -> bool:
+    """A PubMed citation line, not prose that happens to end a sentence on a year ("... from February 2011.
+    The first search ..."): the journal before the date is an abbreviation of a few words."""
+    m = CITATION_RE.match(line)
+    return bool(m) and len(m.group("journal").split()) <= MAX_JOURNAL_WORDS
 
 
 # --- HTML: the current layout is read from its DOM; older layouts are rendered to lines and read like a

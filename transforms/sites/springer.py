@@ -42,12 +42,19 @@ ORCID_RE = re.compile(r"\s*ORCID:\s*(?:https?://)?orcid\.org/(\d{4}-\d{4}-\d{4}-
 SCOPE_RE = re.compile(r"^(.+?)\s+Aims and scope\b")
 # Lines of a page's masthead read for the header when there is no "Abstract" heading.
 HEADER_LINES = 200
+# Lines of a text copy where the masthead cite stands (BMC: under the journal name and the title).
+MASTHEAD_LINES = 80
 # The keyword list follows a "Keywords" heading (2019 and current layouts); older pages use KeywordGroup.
 KEYWORD_ITEMS = etree.XPath(
     '//ul[contains(@class, "c-article-subject-list")][preceding-sibling::*[1][normalize-space() = "Keywords"]]/li'
     ' | //div[contains(@class, "KeywordGroup")]//span[contains(@class, "Keyword")]'
 )
-PUBLISHER_RE = re.compile(r"^(?:SpringerLink|Springer(?: \w+)?|BioMed Central)$", re.I)
+# The 2016 BMC/SpringerOpen masthead cites "Bioresources and Bioprocessing 2016 3:21": volume, article number.
+ARTICLE_NUMBER = etree.XPath('//span[contains(@class, "ArticleCitation_Volume")][contains(., ":")]')
+ARTICLE_NUMBER_RE = re.compile(r"^\s*\w+\s*:\s*(\w+)\s*$")
+ISSUE_DATE = etree.XPath('//*[contains(@class, "ArticleCitation_Year")]/time/@datetime')
+# "Springer", "Springer US", "Springer Berlin Heidelberg", "Springer International Publishing", "BioMed Central".
+PUBLISHER_RE = re.compile(r"^(?:SpringerLink|Springer(?: [\w+-]+){0,3}|BioMed Central)$", re.I)
 CITE_HEAD_RE = re.compile(r"^\s*Cite this article(?: as)?:?\s*$", re.I)
 ABSTRACT_HEAD_RE = re.compile(r"^\s*Abstract\s*$", re.I)
 KEYWORDS_HEAD_RE = re.compile(r"^\s*(?:Key\s?words|Keywords)\s*:?\s*(.*)$", re.I)
@@ -61,12 +68,17 @@ JOURNAL_VOLUME_RE = re.compile(
     re.I,
 )
 DATE_LINE_RE = re.compile(r"^\s*(?:•\s*)?(?:Published|Issue Date)\s*:\s*(.+?)\s*$", re.I)
+HISTORY_LINE_RE = re.compile(r"^\s*(?:•\s*)?(?:Received|Revised|Accepted|Published|First Online)\s*:", re.I)
+# BMC's 2017 masthead cite, run together in a text copy: "BMC Research Notes20147:395" (journal, year 2014,
+# volume 7, article number 395).
+BMC_CITE_RE = re.compile(
+    r"^\s*(?P<journal>[A-Z][^:\d]*?[A-Za-z)])\s?(?P<year>(?:19|20)\d{2})(?P<volume>\d{1,4}):(?P<article>\w+)\s*$")
 NUMBERED_AFFIL_RE = re.compile(r"^\s*(?:\d+\.\s*)?(\d+)\.\s*(.+)$")
 
 
 class Springer(Site):
     name = "springer"
-    hosts = ("link.springer.com", "springer.com", "springerlink.com", "biomedcentral.com")
+    hosts = ("link.springer.com", "springer.com", "springerlink.com", "biomedcentral.com", "springeropen.com")
     priority = 10
 
     def matches(self, page: Page) -> bool:
@@ -76,6 +88,8 @@ class Springer(Site):
         if "nature.com" in head or re.search(r"\b10\.1038/", head):
             return False
         cues = sum(1 for cue in CUES if cue in head)
+        if any(BMC_CITE_RE.match(line) for line in page.lines[:MASTHEAD_LINES]):
+            cues += 2  # BMC's masthead cite ("BMC Research Notes20147:395") is the platform's own
         return cues >= 3 or (cues >= 2 and bool(SPRINGER_DOI_RE.search(head)))
 
     def extract_text(self, lines: list[str], draft: Article) -> Article:
@@ -86,6 +100,18 @@ class Springer(Site):
         keywords = [element_text(x) for x in KEYWORD_ITEMS(page.tree)]
         if keywords:
             article.keywords = keywords
+        # The 2016 BMC/SpringerOpen pages give citation_firstpage 1 for every article; the masthead shows the
+        # article number.
+        number = next((m.group(1) for el in ARTICLE_NUMBER(page.tree)
+                       if (m := ARTICLE_NUMBER_RE.match(element_text(el)))), None)
+        if number:
+            article.pages = number
+        # The 2019 layout has no citation_publication_date; its masthead shows the issue's month ("January
+        # 1977"), where citation_cover_date pads it to a day and citation_online_date is the digitization date.
+        issue_date = ISSUE_DATE(page.tree)
+        if issue_date and not page.meta.get("citation_publication_date"):
+            article.pub_date = parse_date(str(issue_date[0])) or article.pub_date
+            article.pub_year = None
         return article
 
 
@@ -94,9 +120,12 @@ def extract_text(lines: list[str], a: Article) -> Article:
     header_end = abstract_at if abstract_at is not None else min(len(lines), HEADER_LINES)
     author_at = _author_block(lines, header_end)
     _read_masthead(lines, header_end, a)
-    a.title = _title(lines, author_at if author_at is not None else header_end)
+    byline_at = _bmc_byline(lines, header_end) if author_at is None else None
+    a.title = _title(lines, author_at if author_at is not None else byline_at or header_end)
     if author_at is not None:
         a.authors = _bullet_authors(lines, author_at)
+    elif byline_at is not None:
+        a.authors = [person(name) for name in split_names(lines[byline_at])]
     read_cite(lines, a)
     a.doi = a.doi or find_doi("\n".join(lines))
     a.abstract_sections = collect_abstract(lines, _abstract_start(lines), ABSTRACT_END)
@@ -188,6 +217,15 @@ def _read_masthead(lines: list[str], stop: int, a: Article) -> None:
             a.journal = a.journal or SCOPE_RE.match(text).group(1)
         elif DATE_LINE_RE.match(text):
             a.pub_date = a.pub_date or parse_date(DATE_LINE_RE.match(text).group(1))
+        elif BMC_CITE_RE.match(text):
+            _apply_bmc_cite(BMC_CITE_RE.match(text), a)
+
+
+def _apply_bmc_cite(m: re.Match[str], a: Article) -> None:
+    a.journal = a.journal or m.group("journal").strip()
+    a.volume = a.volume or m.group("volume")
+    a.pages = a.pages or m.group("article")
+    a.pub_year = a.pub_year or int(m.group("year"))
 
 
 def _apply_journal_volume(m: re.Match[str], a: Article) -> None:
@@ -203,10 +241,25 @@ def _title(lines: list[str], stop: int) -> str | None:
     for i in range(min(stop, len(lines)) - 1, -1, -1):
         text = lines[i].strip()
         if (not text or text.startswith(("•", ",")) or is_furniture(text) or len(text.split()) < 3
-                or VOLUME_RE.search(text) or SCOPE_RE.match(text) or DATE_LINE_RE.match(text)
-                or re.match(r"^\d+\.\s", text)):
+                or VOLUME_RE.search(text) or SCOPE_RE.match(text) or HISTORY_LINE_RE.match(text)
+                or BMC_CITE_RE.match(text) or re.match(r"^\d+\.\s", text)):
             continue
         return text
+    return None
+
+
+def is_byline(text: str) -> bool:
+    """`Anna Berg, Kenji Sato and Li Wei`: names and nothing else."""
+    names = split_names(text)
+    return bool(names) and all(looks_like_name(n) and n.lower() not in NOT_NAMES for n in names)
+
+
+def _bmc_byline(lines: list[str], stop: int) -> int | None:
+    """A BMC text copy has no bullet list: the byline is the line right above the masthead cite."""
+    for i in range(min(stop, len(lines))):
+        if BMC_CITE_RE.match(lines[i].strip()):
+            above = next((j for j in range(i - 1, -1, -1) if lines[j].strip()), None)
+            return above if above is not None and is_byline(lines[above].strip()) else None
     return None
 
 

@@ -31,6 +31,10 @@ AUTHOR_CARDS = etree.XPath("//*[contains(@class, 'loa-authors')]//div[contains(@
 # Card lines after the affiliations: the correspondence block and its e-mail lines.
 CARD_END_RE = re.compile(r"^(?:correspondence|e-?mail\b|present address|search for more papers)", re.I)
 ORCID_RE = re.compile(r"orcid\.org/(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.I)
+# The pre-2017 layout (WOL1): the byline `ol#authors` (names with superscript numbers) and the affiliation list
+# `ol#authorsAffiliations` (a number and a paragraph per affiliation; one unnumbered item when all share it).
+WOL1_AFFILIATIONS = etree.XPath("//ol[@id='authorsAffiliations']/li[contains(@class, 'affiliation')]")
+WOL1_BYLINE = etree.XPath("//ol[@id='authors']/li")
 
 
 class Wiley(Site):
@@ -48,6 +52,7 @@ class Wiley(Site):
             apply_abstracts(article, blocks)
             add_plain_language(article, blocks)
         _apply_cards(article, page.tree)
+        _apply_wol1_affiliations(article, page.tree)
         _plain_hyphens(article)
         return article
 
@@ -95,6 +100,30 @@ def _apply_cards(article: Article, tree: etree._Element) -> None:
         affiliations, orcid = found
         author.affiliations = affiliations or author.affiliations
         author.orcid = author.orcid or orcid
+
+
+def _apply_wol1_affiliations(article: Article, tree: etree._Element) -> None:
+    """Affiliations (with their commas) from the WOL1 list, tied to the byline by its superscript numbers."""
+    numbered: dict[str, str] = {}
+    for i, item in enumerate(WOL1_AFFILIATIONS(tree)):
+        mark = item.find("sup")
+        para = item.find("p")
+        text = clean_text(element_text(para if para is not None else item).replace("\n", " "))
+        if text:
+            numbered[clean_text(element_text(mark)) if mark is not None else str(i + 1)] = text
+    if not numbered or not article.authors:
+        return
+    if len(numbered) == 1:
+        for author in article.authors:
+            author.affiliations = list(numbered.values())
+        return
+    byline = WOL1_BYLINE(tree)
+    if len(byline) != len(article.authors):
+        return
+    for author, entry in zip(article.authors, byline, strict=True):
+        refs = re.split(r"[,\s]+", " ".join(sup.text_content() for sup in entry.iter("sup")))
+        found = [numbered[r] for r in refs if r in numbered]
+        author.affiliations = found or author.affiliations
 
 
 SITE = Wiley()
