@@ -79,6 +79,16 @@ def parse_records(
     yield parse_bytes(body, name, url, content_type)
 
 
+def _no_abstract(site: str, article: Article) -> str:
+    """Why a page with no abstract is no record, with what it did show: a reader can tell a news item from a
+    paywall at a glance."""
+    title = article.title or ""
+    shown = f'"{title[:77]}..."' if len(title) > 80 else f'"{title}"' if title else "no title"
+    kinds = f", {'; '.join(article.publication_types)}" if article.publication_types else ""
+    return (f"no abstract on this {site} page ({shown}{kinds}): a news item, editorial or letter, or a landing, "
+            "paywall or contents page")
+
+
 def parse_bytes(
     body: bytes, name: str, url: str | None = None, content_type: str | None = None
 ) -> Article:
@@ -95,7 +105,7 @@ def parse_bytes(
         if not article.title and not article.abstract:
             raise NoArticleError(name, f"no article found on this {site.name} {kind} page (no title, no abstract)")
         if kind == "html" and site.needs_abstract_on_html and not article.abstract:
-            raise NoArticleError(name, f"no abstract on this {site.name} page: a landing, paywall or contents page")
+            raise NoArticleError(name, _no_abstract(site.name, article))
     except NoArticleError as exc:
         exc.status = exc.status or pagestatus.classify(page)  # captcha, cookie wall...: for the fetch's record
         raise

@@ -52,3 +52,21 @@ def test_detects_html_and_text() -> None:
 def test_html_cut_before_any_element_is_a_parse_error(body: bytes) -> None:
     with pytest.raises(ParseError, match=r"^cut\.html: not an HTML document"):
         parse_bytes(body, "cut.html", url="https://www.thelancet.com/journals/lancet/article/x/fulltext")
+
+
+NEWS_PAGE = b"""<!doctype html><html><head><title>Telescope spots a distant galaxy</title>
+<meta name="citation_title" content="Telescope spots a distant galaxy">
+<meta name="citation_doi" content="10.1038/d41586-000-00000-0">
+<meta name="citation_article_type" content="News">
+<meta name="citation_journal_title" content="Nature"></head>
+<body><h1>Telescope spots a distant galaxy</h1><p>By a reporter.</p>
+<p>Astronomers said on Monday that they had seen the galaxy. More observations are planned.</p></body></html>"""
+
+
+def test_a_page_without_an_abstract_says_what_it_showed() -> None:
+    """A news item (title, DOI, no abstract) is no record; the reason names it, not only 'a paywall'."""
+    with pytest.raises(NoArticleError) as caught:
+        parse_bytes(NEWS_PAGE, "news.html", url="https://example.org/articles/d41586-000-00000-0")
+    message = str(caught.value)
+    assert "news.html" in message and "no abstract" in message
+    assert '"Telescope spots a distant galaxy", News)' in message
