@@ -264,11 +264,16 @@ def _author_names(last: str | None, fore: str | None, initials: str | None,
 
 
 def _initials(initials: str | None, fore: str | None) -> str | None:
-    """The initials as given (cleaned), else made from the (cleaned) fore name; no dots, no spaces."""
+    """The initials as given (cleaned), else made from the (cleaned) fore name; no dots, no spaces between
+    capitals (`J. R.` -> `JR`). A space after a lower-case particle stays: NLM writes `Mde L` for Maria de
+    Lourdes, and `MdeL` is no one's initials."""
     initials = initials or initials_of(fore)
     if initials and ("." in initials or " " in initials):
-        initials = initials.replace(".", "").replace(" ", "")
-    return initials
+        parts = initials.replace(".", " ").split()
+        initials = parts[0] if parts else ""
+        for part in parts[1:]:
+            initials += part if initials[-1].isupper() else f" {part}"
+    return initials or None
 
 
 def all_clean(values: list[str]) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from transforms.article import AbstractSection, Article, Author
 from transforms.normalize import (
     all_clean,
+    clean_authors,
     clean_text,
     clean_title,
     finalize,
@@ -182,3 +183,15 @@ def test_all_clean_only_when_every_value_is_clean(seed: int) -> None:
         elif values and all(v.isascii() and v.isprintable() and clean_text(v) == v for v in values):
             pytest.fail(f"clean printable ASCII values not seen as clean: {values!r}")
     assert said_yes > 200  # the check is exercised, not only its fallback
+
+
+@pytest.mark.parametrize(("given", "kept"), [("J. R.", "JR"), ("J R", "JR"), ("JR", "JR"), ("J.-R.", "J-R"),
+                                             ("Mde L", "Mde L"), ("M. de L.", "Mde L"), ("el M", "el M"), (".", None)])
+def test_initials_lose_dots_and_the_spaces_between_capitals_only(given: str, kept: str | None) -> None:
+    """NLM writes a particle into the initials (`Mde L`, Maria de Lourdes): the space after it is kept."""
+    record = Article(site="generic", source_kind="html", title="T",
+                     authors=[Author(last="Silva", fore="Maria", initials=given)])
+    [author] = finalize(record).authors
+    assert author.initials == kept
+    [author] = clean_authors([("Silva", "Maria", given, None, [], None)])
+    assert author.initials == kept
