@@ -129,14 +129,14 @@ def _now() -> datetime:
 
 # An article's rows read back as the record they hold (Article.to_dict's shape, provenance aside): a source that is
 # its article's only one is stored without its record (`article_sources.record` NULL), as the rows are exactly it.
-# `{ids}` names a one-column table (`v`) of article ids, between $low and $high.
+# `{ids}` names a one-column table (`v`) of article ids, between $low and $high. Each list is gathered unordered and
+# sorted by position afterwards (`_ordered_list`): DuckDB's ordered aggregate (`list(v ORDER BY position)`) took most
+# of the query (85 of 97 ms for 1,167 articles; 66 ms in all this way).
 ROWS_AS_RECORD = """
 WITH wanted AS (SELECT v AS article_id FROM {ids}),
-affs AS (SELECT article_id, author_position, list(affiliation ORDER BY "position") AS v FROM author_affiliations
+affs AS (SELECT article_id, author_position, {affiliations} AS v FROM author_affiliations
          WHERE article_id BETWEEN $low AND $high AND article_id IN (SELECT article_id FROM wanted) GROUP BY ALL),
-au AS (SELECT x.article_id,
-              list({'last': x."last", 'fore': x.fore, 'initials': x.initials, 'collective': x.collective,
-                    'affiliations': coalesce(f.v, []::VARCHAR[]), 'orcid': x.orcid} ORDER BY x."position") AS v
+au AS (SELECT x.article_id, {authors} AS v
        FROM authors x LEFT JOIN affs f ON f.article_id = x.article_id AND f.author_position = x."position"
        WHERE x.article_id BETWEEN $low AND $high AND x.article_id IN (SELECT article_id FROM wanted) GROUP BY ALL),
 {lists}
@@ -162,7 +162,19 @@ _ROW_LISTS = {"secs": ("abstract_sections", "{'label': \"label\", 'text': \"text
               "pts": ("publication_types", "publication_type"),
               "oas": ("other_abstracts", "{'text': \"text\", 'type': \"type\", 'language': \"language\"}"),
               "lks": ("article_links", "{'kind': kind, 'pmid': pmid, 'note': note}")}
-ROWS_AS_RECORD = ROWS_AS_RECORD.replace("{lists}", ",\n".join(
-    f"{name} AS (SELECT article_id, list({value} ORDER BY \"position\") AS v FROM {table} WHERE article_id BETWEEN "
-    f"$low AND $high AND article_id IN (SELECT article_id FROM wanted) GROUP BY ALL)"
-    for name, (table, value) in _ROW_LISTS.items()))
+_AUTHOR = ("{'last': x.\"last\", 'fore': x.fore, 'initials': x.initials, 'collective': x.collective, "
+           "'affiliations': coalesce(f.v, []::VARCHAR[]), 'orcid': x.orcid}")
+
+
+def _ordered_list(value: str, position: str = '"position"') -> str:
+    """The values of a group as a list in `position` order: sorted after an unordered `list`."""
+    return f"list_transform(list_sort(list({{'p': {position}, 'v': {value}}})), lambda e: e.v)"
+
+
+ROWS_AS_RECORD = (ROWS_AS_RECORD
+                  .replace("{affiliations}", _ordered_list("affiliation"))
+                  .replace("{authors}", _ordered_list(_AUTHOR, 'x."position"'))
+                  .replace("{lists}", ",\n".join(
+                      f"{name} AS (SELECT article_id, {_ordered_list(value)} AS v FROM {table} WHERE article_id "
+                      f"BETWEEN $low AND $high AND article_id IN (SELECT article_id FROM wanted) GROUP BY ALL)"
+                      for name, (table, value) in _ROW_LISTS.items())))
