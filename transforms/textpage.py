@@ -10,6 +10,7 @@ from transforms.normalize import MONTHS, clean_text, parse_date, split_run_toget
 from transforms.textrules import (
     ABSTRACT_END,
     COLLECTIVE_WORDS,
+    COMPOUND_LABEL_RE,
     FURNITURE,
     LABEL_LINE_RE,
     RUN_IN_LABEL_RE,
@@ -78,8 +79,9 @@ def collect_abstract(lines: list[str], start: int, end_re: re.Pattern[str] = ABS
             break
         if is_furniture(text):
             continue
-        if LABEL_LINE_RE.match(text) and len(text) < 60:
-            label = LABEL_LINE_RE.match(text).group(1)
+        label_line = LABEL_LINE_RE.match(text) or COMPOUND_LABEL_RE.match(text)
+        if label_line and len(text) < 60:
+            label = label_line.group(1)
             continue
         if CAPS_LABEL_LINE_RE.match(text):
             label = text.rstrip(" :")
@@ -102,7 +104,8 @@ def is_end_heading(text: str, has_content: bool) -> bool:
 
 
 def _plausible_label(label: str) -> bool:
-    return LABEL_LINE_RE.match(label) is not None or (label.isupper() and len(label.split()) <= 6)
+    return (LABEL_LINE_RE.match(label) is not None or COMPOUND_LABEL_RE.match(label) is not None
+            or (label.isupper() and len(label.split()) <= 6))
 
 
 def label_case(label: str) -> str:
@@ -184,12 +187,17 @@ def _last_name_start(tokens: list[str]) -> int:
     return i
 
 
+# A surname with a lower-case particle fused to it: "diCenzo", "deSouza", "vanLeeuwen".
+_INNER_CAPITAL_RE = re.compile(r"^[a-z]{1,3}[A-Z][a-z]")
+
+
 def looks_like_name(text: str) -> bool:
     text = re.sub(r"\b([A-Z])\.(?=[\s-]|$)", r"\1", text.strip())  # initials: "Chinedu N. Okafor"
     if not text or len(text) > 80 or re.search(r"[.:;!?]\s*\S|@|https?://|\d{3,}", text):
         return False
     words = text.replace("\u00a0", " ").split()
-    return 1 <= len(words) <= 6 and all(w[:1].isupper() or w.lower() in _PARTICLES for w in words)
+    return 1 <= len(words) <= 6 and all(w[:1].isupper() or w.lower() in _PARTICLES or _INNER_CAPITAL_RE.match(w)
+                                        for w in words)
 
 
 # Citations and volume lines ---------------------------------------------------------------------
@@ -275,3 +283,78 @@ def first_match(patterns: Iterable[re.Pattern[str]], text: str) -> re.Match[str]
         if m:
             return m
     return None
+
+
+# Markdown saves and printed copies --------------------------------------------------------------
+
+_MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[image\]\s*", re.I)
+_MD_LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_EMPHASIS_RE = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_QUOTE_RE = re.compile(r"^\s*>\s?")
+_MD_LIST_RE = re.compile(r"^(\s*)[*+]\s+")
+# Lines a markdown converter leaves for what had no text: images, math fences, rules.
+_MD_EMPTY_RE = re.compile(r"^\s*(?:\[image\]|\$\$|[-*_]{3,}|\|?(?:\s*:?-+:?\s*\|)+\s*:?-*:?\s*)\s*$", re.I)
+# A line a printer or converter broke inside a sentence: it ends on a word, a comma or a hyphen.
+_OPEN_END_RE = re.compile(r"[\w,;(\-–]$")
+_CONTINUES_RE = re.compile(r"^[a-z(]")
+# A line cannot end a paragraph on a function word: what follows continues it, whatever its case.
+_DANGLING_RE = re.compile(r"\b(?:of|the|and|or|a|an|in|on|for|to|with|by|from|at|as|via|into|than|between)$")
+# A copy is hard-wrapped and double-spaced when at least this share of its lines is followed by a blank line
+# and this share of those ends inside a sentence (the printed Springer copies: 0.95 and 0.6; seed copies with one
+# paragraph a line: under 0.1 end inside a sentence).
+DOUBLE_SPACED_SHARE = 0.8
+OPEN_END_SHARE = 0.3
+WRAPPED_LINE_MIN = 30
+
+
+def plain_lines(lines: list[str]) -> list[str]:
+    """Lines of a text copy with markdown markup removed and printer-wrapped paragraphs joined again, so site
+    rules written for a browser's text copy read a markdown save or a printed page alike."""
+    if not any(_MD_HEADING_RE.match(x) or _MD_LINK_RE.search(x) or _MD_EMPTY_RE.match(x) for x in lines):
+        return lines
+    out: list[str] = []
+    last_h1 = None
+    for line in lines:
+        if _MD_EMPTY_RE.match(line):
+            continue
+        heading = _MD_HEADING_RE.match(line)
+        text = heading.group(2) if heading else _MD_QUOTE_RE.sub("", line)
+        text = _MD_EMPHASIS_RE.sub(r"\2", _MD_LINK_RE.sub(r"\1", _MD_IMAGE_RE.sub("", text)))
+        text = _MD_LIST_RE.sub(r"\1• ", text).rstrip()
+        if heading and heading.group(1) == "#" and last_h1 is not None:
+            # A title a converter split into several first-level headings ("# An Exactly", "# Curl-Free ...").
+            out[last_h1] = f"{out[last_h1]} {text}"
+            del out[last_h1 + 1:]
+            continue
+        last_h1 = len(out) if heading and heading.group(1) == "#" else (last_h1 if not line.strip() else None)
+        out.append(text)
+    return rewrap(out)
+
+
+def rewrap(lines: list[str]) -> list[str]:
+    """Join a hard-wrapped, double-spaced copy's lines back into paragraphs (only when the whole copy is so)."""
+    nonblank = [i for i, x in enumerate(lines) if x.strip()]
+    spaced = [i for i in nonblank if i + 1 < len(lines) and not lines[i + 1].strip()]
+    if len(nonblank) < 10 or len(spaced) < DOUBLE_SPACED_SHARE * len(nonblank):
+        return lines
+    if sum(1 for i in spaced if _OPEN_END_RE.search(lines[i])) < OPEN_END_SHARE * len(spaced):
+        return lines
+    out: list[str] = []
+    joinable = False
+    for line in lines:
+        text = line.strip()
+        if not text:
+            if not joinable:
+                out.append(line)
+            continue
+        hyphen = bool(re.search(r"[^\W\d]-$", out[-1])) if out else False
+        dangling = bool(_DANGLING_RE.search(out[-1]) or out[-1].endswith(",")) if out else False
+        if joinable and (_CONTINUES_RE.match(text) or (hyphen or dangling) and text[:1].isalpha()):
+            out[-1] = f"{out[-1]}{'' if hyphen else ' '}{text}"
+        else:
+            if joinable:
+                out.append("")
+            out.append(line)
+        joinable = len(out[-1]) >= WRAPPED_LINE_MIN and bool(_OPEN_END_RE.search(out[-1]))
+    return out

@@ -49,6 +49,8 @@ FURNITURE = _lines(
     r"\d+k? accesses", r"\d+ citations", r"\d+ altmetric", r"metrics details", r"explore all metrics",
     r"affiliations", r"expand", r"show more", r"show less", r"item in clipboard", r"free article",
     r"free pmc article", r"similar articles", r"cited by", r"review", r"\[indexed for medline\]",
+    # Springer Nature Link's current masthead actions and breadcrumb.
+    r"save article", r"view saved research", r"saved research", r"cart", r"\d\.\s+home", r"cite this article",
 )
 
 # 3. Labels of structured abstracts, as they appear on their own line or run in before a colon.
@@ -69,8 +71,20 @@ ABSTRACT_LABELS = (
 )
 _LABEL_ALT = "|".join(re.escape(label) for label in sorted(ABSTRACT_LABELS, key=len, reverse=True))
 LABEL_LINE_RE = re.compile(rf"^\s*({_LABEL_ALT})\s*:?\s*$", re.I)
+# A label compounded from the words of the labels above, as journals vary them ("Design, settings, and
+# participants", "Methods and findings"): two to six such words joined by commas, "and", "&" or "/".
+_LABEL_WORDS = sorted({w for label in ABSTRACT_LABELS for w in re.findall(r"[a-z]+", label)} - {"and", "of", "the"}
+                      | {"setting", "settings", "outcome", "outcomes", "measure", "measures", "material", "materials",
+                         "method", "result", "finding", "conclusion", "objective", "aim", "background"},
+                      key=len, reverse=True)
+_WORD_ALT = "|".join(_LABEL_WORDS)
+COMPOUND_LABEL = (rf"(?:{_WORD_ALT})(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*[&/]\s*|\s+(?:of\s+(?:the\s+)?)?)"
+                  rf"(?:{_WORD_ALT})){{1,5}}")
+COMPOUND_LABEL_RE = re.compile(rf"^\s*({COMPOUND_LABEL})\s*:?\s*$", re.I)
 # Run-in label: "BACKGROUND: text", "Methods: text". Upper-case labels may be any short phrase.
-RUN_IN_LABEL_RE = re.compile(rf"^\s*((?:{_LABEL_ALT})|[A-Z][A-Z ,&/-]{{2,48}}[A-Z])\s*[:.]\s+(?=\S)", re.I)
+RUN_IN_LABEL_RE = re.compile(
+    rf"^\s*((?:{_LABEL_ALT})|(?:{COMPOUND_LABEL})|[A-Z][A-Z ,&/-]{{2,48}}[A-Z])\s*[:.]\s+(?=\S)", re.I
+)
 
 # 4. Publication types as PubMed names them (the label above a title, and its "Publication types" list).
 PUBMED_PUBLICATION_TYPES = frozenset(
@@ -94,6 +108,13 @@ PUBMED_PUBLICATION_TYPES = frozenset(
         "Scientific Integrity Review", "Technical Report", "Retraction Notice", "Legal Case", "Legislation",
         "Newspaper Article", "Directory", "Study Guide", "Case Report",
     )
+)
+
+# Publication types that also begin journal abbreviations ("News Physiol Sci", "Address ..."): never split
+# off the front of a journal line.
+JOURNAL_LEADING_WORDS = frozenset(
+    {"news", "address", "congress", "directory", "dataset", "overall", "portrait", "legislation", "bibliography",
+     "lecture", "webcast", "interview", "biography", "festschrift"}
 )
 
 # 5. Words that make an author entry a group rather than a person.

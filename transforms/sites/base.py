@@ -11,6 +11,7 @@ from transforms.article import Article
 from transforms.errors import NoArticleError
 from transforms.htmltext import extract_generic_html
 from transforms.page import Page, on_hosts
+from transforms.textpage import plain_lines
 
 # A page's own addresses: where a publisher's page says it lives.
 SELF_ADDRESS_TAGS = ("og:url", "citation_abstract_html_url", "citation_fulltext_html_url", "citation_pdf_url")
@@ -45,7 +46,7 @@ class Site:
             before = provenance.snapshot(article)
             return provenance.note_changes(self.patch_html(page, article), before, provenance.site_source(self.name))
         before = provenance.snapshot(draft)
-        return provenance.note_changes(self.extract_text(page.lines, draft), before,
+        return provenance.note_changes(self.extract_text(plain_lines(page.lines), draft), before,
                                        provenance.site_source(self.name))
 
     def extract_text(self, lines: list[str], draft: Article) -> Article:

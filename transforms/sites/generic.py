@@ -17,6 +17,7 @@ from transforms.textpage import (
     is_prose,
     parse_volume_line,
     person,
+    plain_lines,
     split_terms,
 )
 from transforms.textrules import ABSTRACT_END, FIELD_LINE_RE
@@ -39,9 +40,9 @@ class Generic(Site):
             from transforms.htmltext import extract_generic_html
 
             return extract_generic_html(page, draft)
-        article = provenance.note_filled(extract_text(page.lines, draft), provenance.TEXT)
+        article = provenance.note_filled(extract_text(plain_lines(page.lines), draft), provenance.TEXT)
         if not article.abstract_sections or not _has_bibliographic_cue(article):
-            raise NoArticleError(page.name, "unknown layout: no article title, abstract and citation found")
+            raise NoArticleError(page.name, f"unknown layout: {_missing(article)}")
         return article
 
 
@@ -156,6 +157,13 @@ def _from_fields(fields: dict[str, str], a: Article) -> Article:
     abstract = fields.get("abstract")
     a.abstract_sections = [AbstractSection(None, p) for p in (abstract or "").split("\n\n") if p.strip()]
     return a
+
+
+def _missing(a: Article) -> str:
+    """What the copy lacks for an article, so a reader can tell a contents page from an article with no abstract."""
+    missing = [what for what, ok in (("title", a.title), ("abstract", a.abstract_sections),
+                                     ("citation (doi, volume, date, journal)", _has_bibliographic_cue(a))) if not ok]
+    return "no " + ", no ".join(missing) + " found"
 
 
 def _has_bibliographic_cue(a: Article) -> bool:

@@ -23,7 +23,7 @@ from transforms.textpage import (
     split_terms,
     strip_bullet,
 )
-from transforms.textrules import ABSTRACT_END, COLLECTIVE_WORDS, PUBMED_PUBLICATION_TYPES
+from transforms.textrules import ABSTRACT_END, COLLECTIVE_WORDS, JOURNAL_LEADING_WORDS, PUBMED_PUBLICATION_TYPES
 
 # "Br J Cancer. 2003 Nov 3;89(9):1620-6." — the journal may be missing when the page's journal
 # button did not survive the copy (". 1998 Jul;99(7):430-5.").
@@ -67,6 +67,11 @@ CUES = (
 )
 
 
+# Publication types that can lead a journal line; "News" and the like also begin NLM journal abbreviations
+# ("News Physiol Sci"), so those are not split off.
+_TYPES_LONGEST_FIRST = sorted(PUBMED_PUBLICATION_TYPES - JOURNAL_LEADING_WORDS, key=len, reverse=True)
+
+
 class PubMed(Site):
     name = "pubmed"
     hosts = ("pubmed.ncbi.nlm.nih.gov", "ncbi.nlm.nih.gov")
@@ -96,7 +101,12 @@ def is_citation_line(line: str) -> bool:
     """A PubMed citation line, not prose that happens to end a sentence on a year ("... from February 2011.
     The first search ..."): the journal before the date is an abbreviation of a few words."""
     m = CITATION_RE.match(line)
-    return bool(m) and len(m.group("journal").split()) <= MAX_JOURNAL_WORDS
+    if not m or len(m.group("journal").split()) > MAX_JOURNAL_WORDS:
+        return False
+    # Not a bulleted history line ("• Received July 19, 2011."): an abbreviation neither opens on a list mark
+    # nor ends on a comma before the year.
+    journal = m.group("journal").strip()
+    return not journal.startswith(("•", "*", "-")) and not journal.endswith(",")
 
 
 # --- HTML: the current layout is read from its DOM; older layouts are rendered to lines and read like a
@@ -191,15 +201,16 @@ def _legacy_html(root: etree._Element, a: Article) -> Article:
 
 
 def extract_text(lines: list[str], a: Article) -> Article:
-    cite_at = find_line(lines, CITATION_RE, stop=CITATION_WITHIN_LINES)
+    cite_at = next((i for i, line in enumerate(lines[:CITATION_WITHIN_LINES]) if is_citation_line(line)), None)
     if cite_at is None:
         a.warnings.append("no citation line found")
         return a
     cite = CITATION_RE.match(lines[cite_at])
-    a.journal_abbrev = cite.group("journal") or _journal_above(lines, cite_at)
+    types, journal = _split_types(cite.group("journal") or _journal_above(lines, cite_at) or "")
+    a.journal_abbrev = journal or None
     a.pub_date = parse_date(cite.group("date"))
     a.volume, a.issue, a.pages = cite.group("volume"), cite.group("issue"), cite.group("pages")
-    a.publication_types = _types_above(lines, cite_at)
+    a.publication_types = _types_above(lines, cite_at) or types
     title_at = _title_line(lines, cite_at + 1)
     a.title = lines[title_at].strip() if title_at is not None else None
     abstract_at = find_line(lines, ABSTRACT_HEAD_RE, start=cite_at)
@@ -215,10 +226,11 @@ def extract_text(lines: list[str], a: Article) -> Article:
     if start is not None:
         a.abstract_sections = collect_abstract(lines, start, ABSTRACT_END)
     _read_keywords(lines, a)
-    listed_types = _section_items(lines, "Publication types")
+    # The current layout's "Page navigation" menu above the citation repeats these headings: read below it.
+    listed_types = _section_items(lines, "Publication types", cite_at)
     if listed_types:
         a.publication_types = listed_types
-    a.mesh_terms = _mesh_terms(_section_items(lines, "MeSH terms"))
+    a.mesh_terms = _mesh_terms(_section_items(lines, "MeSH terms", cite_at))
     return a
 
 
@@ -228,6 +240,19 @@ def _journal_above(lines: list[str], cite_at: int) -> str | None:
     if above and len(above) < 80 and above.lower() not in PUBMED_PUBLICATION_TYPES and not is_furniture(above):
         return above
     return None
+
+
+def _split_types(journal: str) -> tuple[list[str], str]:
+    """A copy of the current layout runs the publication-type label into the journal button on one line
+    ("Review Microbiol Mol Biol Rev"): the known type names in front are types, the rest the journal."""
+    types: list[str] = []
+    while True:
+        lowered = journal.lower()
+        found = next((t for t in _TYPES_LONGEST_FIRST if lowered.startswith(t + " ")), None)
+        if not found:
+            return types, journal.strip()
+        types.append(journal[: len(found)])
+        journal = journal[len(found):].strip()
 
 
 def _title_line(lines: list[str], start: int) -> int | None:
@@ -371,8 +396,8 @@ def _read_keywords(lines: list[str], a: Article) -> None:
         return
 
 
-def _section_items(lines: list[str], heading: str) -> list[str]:
-    at = find_line(lines, re.compile(rf"^\s*{re.escape(heading)}\s*$", re.I))
+def _section_items(lines: list[str], heading: str, start: int = 0) -> list[str]:
+    at = find_line(lines, re.compile(rf"^\s*{re.escape(heading)}\s*$", re.I), start=start)
     if at is None:
         return []
     items = []

@@ -59,10 +59,11 @@ CITE_HEAD_RE = re.compile(r"^\s*Cite this article(?: as)?:?\s*$", re.I)
 ABSTRACT_HEAD_RE = re.compile(r"^\s*Abstract\s*$", re.I)
 KEYWORDS_HEAD_RE = re.compile(r"^\s*(?:Key\s?words|Keywords)\s*:?\s*(.*)$", re.I)
 AUTHORS_AFFIL_RE = re.compile(r"^\s*Authors and Affiliations\s*$", re.I)
-VOLUME_RE = re.compile(r"\bVolume\s+\w+", re.I)
+# A volume label has a number ("Volume 94", "Volume 7A", "Volume XII"); "Finite Volume Scheme" in a title has not.
+VOLUME_RE = re.compile(r"\bVolume\s+(?:\w*\d\w*|[IVXLC]+)\b", re.I)
 # "International Journal of Clinical Oncology volume 23, pages 1044–1052 (2019)"
 JOURNAL_VOLUME_RE = re.compile(
-    r"^\s*(?P<journal>[A-Z][^,]*?)\s+volume\s+(?P<volume>\w+)"
+    r"^\s*(?P<journal>[A-Z][^,]*?)\s+volume\s+(?P<volume>\w*\d\w*)\b"
     r"(?:,\s*(?:pages?\s+(?P<pages>\w+(?:\s*[–-]\s*\w+)?)|Article number:?\s*(?P<article>\w+)))?"
     r"(?:\s*\((?P<year>\d{4})\))?",
     re.I,
@@ -273,7 +274,7 @@ def _previous_text(lines: list[str], i: int) -> str | None:
 def _apply_volume(found: dict[str, str], a: Article) -> None:
     a.volume = a.volume or found.get("volume")
     a.issue = a.issue or found.get("issue")
-    a.pages = found.get("pages") or a.pages
+    a.pages = found.get("pages") or found.get("article") or a.pages
     if found.get("date"):
         a.pub_date = a.pub_date or found["date"]
 
@@ -295,10 +296,12 @@ def read_keywords(lines: list[str]) -> list[str]:
     if inline:
         return split_terms(inline)
     terms: list[str] = []
-    for line in lines[at + 1:]:
-        text = strip_bullet(line)
+    for i in range(at + 1, len(lines)):
+        text = strip_bullet(lines[i])
         if not text:
-            if terms:
+            # A double-spaced copy (a printed page) has a blank line between the bullets of one list.
+            after = next_nonblank(lines, i + 1)
+            if terms and (after is None or not lines[after].lstrip().startswith("•")):
                 break
             continue
         if ABSTRACT_END.match(text) or is_furniture(text) or len(text) > 200:
