@@ -75,7 +75,7 @@ def collect_abstract(lines: list[str], start: int, end_re: re.Pattern[str] = ABS
         text = lines[i].strip()
         if not text:
             continue
-        if is_end_heading(text, has_content=bool(sections)):
+        if is_end_heading(text, has_content=bool(sections)) or _repeats_label(text, sections):
             break
         if is_furniture(text):
             continue
@@ -96,11 +96,23 @@ def collect_abstract(lines: list[str], start: int, end_re: re.Pattern[str] = ABS
     return merge_unlabelled(sections)
 
 
+def _repeats_label(text: str, sections: list[AbstractSection]) -> bool:
+    """A label line naming a section the abstract already had ("Background" after "Conclusions"): a structured
+    abstract names each part once, so this is the body's first heading (a full-text copy)."""
+    label = LABEL_LINE_RE.match(text)
+    return bool(label) and label_case(label.group(1)).lower() in {(s.label or "").lower() for s in sections}
+
+
 def is_end_heading(text: str, has_content: bool) -> bool:
+    # The body's headings may be numbered ("1. Introduction", "I. INTRODUCTION").
+    text = _HEADING_NUMBER_RE.sub("", text) if has_content else text
     if not ABSTRACT_END.match(text):
         return False
     # "Introduction" on its own line opens a structured abstract, but after abstract text it starts the body.
     return has_content or not LABEL_LINE_RE.match(text)
+
+
+_HEADING_NUMBER_RE = re.compile(r"^(?:\d{1,2}|[IVX]{1,4})\.?\s+(?=[A-Z])")
 
 
 def _plausible_label(label: str) -> bool:
@@ -132,8 +144,11 @@ _DEGREES_RE = re.compile(
 _INITIALS_RE = re.compile(r"^[A-Z][A-Z-]{0,3}$")
 
 
-_NAME_SEP_RE = re.compile(r",\s*(?=[^\d\s,])|\s+&\s+|\s+and\s+|;\s*")
-_TRAILING_REFS_RE = re.compile(r"(?:[\s,]*(?:\d+|[*†‡§¶#]))+\s*$")
+# Marks after a name: affiliation numbers, footnote signs, PMC's equal-contribution "#" and mail sign "✉".
+_MARKS = "*†‡§¶#✉"
+_NAME_SEP_RE = re.compile(rf",\s*(?=[^\d\s,{_MARKS}])|\s+&\s+|\s+and\s+|;\s*")
+# PMC's copy may leave an empty mark after the numbers ("Paul Fontelo 1,, Fang Liu 1").
+_TRAILING_REFS_RE = re.compile(rf"(?:[\s,]*(?:\d+|[{_MARKS}]))+[\s,]*$")
 
 
 def names_with_refs(line: str) -> list[tuple[str, list[str]]]:

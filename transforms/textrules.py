@@ -28,7 +28,7 @@ ABSTRACT_END = _lines(
     r"pubmed commons.*", r"supplemental content", r"related (?:articles|information|links).*",
     r"source\s*:.*", r"share this article", r"access this (?:article|chapter)", r"log in via an institution",
     r"associated data", r"erratum in.*", r"update of.*", r"update in.*", r"no abstract available\.?",
-    r"article (?:metrics|information)", r"metrics details", r"competing interests", r"funding",
+    r"article (?:metrics|information)", r"metrics details", r"competing interests?(?: statement)?", r"funding",
     r"author contributions", r"similar content being viewed by others", r"advertisement",
 )
 

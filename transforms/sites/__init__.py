@@ -25,7 +25,8 @@ from transforms.sites import (
 from transforms.sites.base import Registry, Site
 
 REGISTRY = Registry()
-for _module in (pubmed, springer, nature, arxiv, biorxiv, pmc, plos, frontiers, mdpi, elsevier, wiley, oup, bmj,
+# PMC before PubMed: a PMC text copy carries PubMed's cues (PMID, a citation line) besides its own.
+for _module in (pmc, pubmed, springer, nature, arxiv, biorxiv, plos, frontiers, mdpi, elsevier, wiley, oup, bmj,
                 lww, atypon, jats):
     REGISTRY.register(_module.SITE)
 GENERIC: Site = generic.SITE

@@ -27,8 +27,16 @@ from transforms.htmltext import (
     has_class,
     sections_of,
 )
-from transforms.normalize import abstract_from_sections, clean_text, initials_of, language_code, normalize_pages
+from transforms.normalize import (
+    abstract_from_sections,
+    clean_text,
+    initials_of,
+    language_code,
+    normalize_pages,
+    parse_date,
+)
 from transforms.page import Page
+from transforms.sites import pubmed
 from transforms.sites.base import OpenAccessSite
 from transforms.sites.pubmed import PMCID_RE  # "PMCID: PMC…" as NCBI prints it on both sites
 
@@ -91,6 +99,16 @@ OTHER_LANGUAGE = "Publisher"
 PUBLISHER_RE = re.compile(r"^pmc$", re.I)
 GO_TO_RE = re.compile(r"^go to:?$", re.I)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# A text copy of the 2024 layout: the journal's logo alt text runs into its link ("Nucleic Acids Research
+# logoLink to Nucleic Acids Research") above ". 2008 Oct 2;37(Database issue):D674–D679. doi: …".
+LOGO_LINE_RE = re.compile(r"^\s*(?P<name>.+?)\s*logo\s*Link to\s+(?P=name)\s*$")
+# An author manuscript's logo names the collection, not the journal ("NIHPA Author Manuscripts").
+COLLECTION_RE = re.compile(r"\bmanuscripts?\b|\bpreprints?\b", re.I)
+# "Published in final edited form as: Proceedings (…). 2009 Nov 1;1-4 Nov(2009):308–313. doi: …": the
+# citation of an author manuscript, after its "Author manuscript; available in PMC: 2010 Dec 17." line.
+FINAL_FORM_RE = re.compile(r"^\s*Published in final edited form as:\s*")
+TEXT_CUE_RE = re.compile(r"logo\s*Link to |^\s*\.?\s*Author manuscript; available in PMC\b")
+TEXT_CUE_LINES = 40
 
 
 class PMC(OpenAccessSite):
@@ -100,7 +118,13 @@ class PMC(OpenAccessSite):
     priority = 10
 
     def matches(self, page: Page) -> bool:
-        return page.kind == "html" and page.meta_has(("ncbi_db",), PUBLISHER_RE)
+        if page.kind == "html":
+            return page.meta_has(("ncbi_db",), PUBLISHER_RE)
+        head = page.lines[:TEXT_CUE_LINES]
+        return any(TEXT_CUE_RE.search(x) for x in head) and any(PMCID_RE.search(x) for x in page.lines[:200])
+
+    def extract_text(self, lines: list[str], draft: Article) -> Article:
+        return extract_text(lines, draft)
 
     def patch_html(self, page: Page, article: Article) -> Article:
         tree = page.tree
@@ -112,6 +136,35 @@ class PMC(OpenAccessSite):
         fix_surnames(article.authors, [_term_name(a.get("href") or "") for a in AUTHOR_LINKS(tree)])
         apply_abstract_blocks(abstract_blocks(tree), article)
         return article
+
+
+def extract_text(lines: list[str], a: Article) -> Article:
+    """A PMC text copy reads like a PubMed one (citation line, title, authors, the ids line, "Abstract"); only
+    the journal's logo line and an author manuscript's citation differ."""
+    journal = None
+    kept: list[str] = []
+    header_at = None
+    for line in lines[:TEXT_CUE_LINES]:
+        logo = LOGO_LINE_RE.match(line)
+        if logo:
+            journal = journal or (None if COLLECTION_RE.search(logo.group("name")) else logo.group("name").strip())
+            continue
+        if FINAL_FORM_RE.match(line) or TEXT_CUE_RE.search(line):
+            header_at = len(kept)
+        kept.append(FINAL_FORM_RE.sub("", line))
+    # The classic layout's citation spaces its parts ("BMC Med Inform Decis Mak. 2007; 7: 1."), which PubMed's
+    # citation pattern does not read: it anchors the header, and its fields fill what PubMed's left empty.
+    classic = next(((i, m) for i, x in enumerate(kept) if (m := CITATION_RE.match(x.strip()))), None)
+    if header_at is None and classic:
+        header_at = classic[0]
+    a = pubmed.extract_text(kept + lines[TEXT_CUE_LINES:], a, header_at=header_at)
+    if classic and not (a.pub_date or a.volume):
+        found = classic[1]
+        a.journal_abbrev = a.journal_abbrev or found.group("journal")
+        a.pub_date = parse_date(found.group("date"))
+        a.volume, a.issue, a.pages = found.group("volume"), found.group("issue"), normalize_pages(found.group("pages"))
+    a.journal = a.journal or journal
+    return a
 
 
 def pmcid(page: Page) -> str | None:

@@ -33,8 +33,14 @@ CITATION_RE = re.compile(
     r"(?:;(?P<volume>[^(:;\s]+)?(?:\((?P<issue>[^)]*)\))?)?(?::(?P<pages>[^.;\s]+))?\.(?P<rest>.*)$"
 )
 # "K Okuno et al. Nihon Geka Gakkai Zasshi. 1998 Jul." — the short citation under the title.
-SHORT_CITATION_RE = re.compile(r"^\s*(?P<author>[^.]+?)(?P<etal>\s+et al)?\.\s+(?P<journal>[^.]+)\.\s+\d{4}\b")
-CITATION_TAIL_RE = re.compile(r"^\s*(?:doi:|Epub\b|eCollection\b|Online ahead of print|Print\b)", re.I)
+# The date may be missing ("Ana Marusic et al. Cochrane Database Syst Rev. .").
+SHORT_CITATION_RE = re.compile(
+    r"^\s*(?P<author>[^.]+?)(?P<etal>\s+et al)?\.\s+(?P<journal>[^.]+)\.\s+(?:\d{4}\b|\.\s*$)"
+)
+# Continuations of the citation line; "Published online" and "PMCID:" follow it in a classic PMC copy.
+CITATION_TAIL_RE = re.compile(
+    r"^\s*(?:doi:|Epub\b|eCollection\b|Online ahead of print|Print\b|Published online\b|PMCID:)", re.I
+)
 PMID_RE = re.compile(r"\bPMID:\s*(\d{1,9})\b")
 PMCID_RE = re.compile(r"\bPMCID:\s*(PMC\d+)\b")
 DOI_RE = re.compile(r"\b(?:DOI|doi):\s*(10\.\d{4,9}/\S+)")
@@ -200,17 +206,22 @@ def _legacy_html(root: etree._Element, a: Article) -> Article:
     return a
 
 
-def extract_text(lines: list[str], a: Article) -> Article:
+def extract_text(lines: list[str], a: Article, header_at: int | None = None) -> Article:
+    """`header_at`: the line above the title when the page has no citation line PubMed's way (a PMC author
+    manuscript's "Published in final edited form as: …" cites odd volumes); the citation fields stay empty."""
     cite_at = next((i for i, line in enumerate(lines[:CITATION_WITHIN_LINES]) if is_citation_line(line)), None)
-    if cite_at is None:
+    if cite_at is None and header_at is None:
         a.warnings.append("no citation line found")
         return a
-    cite = CITATION_RE.match(lines[cite_at])
-    types, journal = _split_types(cite.group("journal") or _journal_above(lines, cite_at) or "")
-    a.journal_abbrev = journal or None
-    a.pub_date = parse_date(cite.group("date"))
-    a.volume, a.issue, a.pages = cite.group("volume"), cite.group("issue"), cite.group("pages")
-    a.publication_types = _types_above(lines, cite_at) or types
+    if cite_at is not None:
+        cite = CITATION_RE.match(lines[cite_at])
+        types, journal = _split_types(cite.group("journal") or _journal_above(lines, cite_at) or "")
+        a.journal_abbrev = journal or None
+        a.pub_date = parse_date(cite.group("date"))
+        a.volume, a.issue, a.pages = cite.group("volume"), cite.group("issue"), cite.group("pages")
+        a.publication_types = _types_above(lines, cite_at) or types
+    else:
+        cite_at = header_at
     title_at = _title_line(lines, cite_at + 1)
     a.title = lines[title_at].strip() if title_at is not None else None
     abstract_at = find_line(lines, ABSTRACT_HEAD_RE, start=cite_at)
@@ -298,7 +309,7 @@ def _read_header(lines: list[str], start: int, stop: int, a: Article) -> None:
 
 
 def _is_author_line(text: str, title: str | None) -> bool:
-    if text == title or is_furniture(text) or text.startswith("["):
+    if text == title or is_furniture(text) or text.startswith("[") or SHORT_CITATION_RE.match(text):
         return False
     names = split_names(text)
     if len(names) == 1 and COLLECTIVE_WORDS.search(text) and not re.search(r"[.:;!?]\s", text):
@@ -320,6 +331,10 @@ def _read_affiliations(lines: list[str], start: int, stop: int, a: Article, refs
             i += 1
             continue
         if PMID_RE.search(text) or SECTION_HEADS.match(text) or ABSTRACT_HEAD_RE.match(text) or len(text) > 500:
+            break
+        # A collapsed "Affiliations" list shows nothing: the next lines are the repeated heading block
+        # (publication type, title), not affiliations.
+        if text.lower() in PUBMED_PUBLICATION_TYPES or text == a.title:
             break
         m = NUMBERED_AFFILIATION_RE.match(text)
         if m:
