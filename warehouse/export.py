@@ -92,9 +92,10 @@ def _export_one(con: duckdb.DuckDBPyConnection, name: str, folder: Path, fmt: st
     return Exported(name, rows, folder)
 
 
-def exported_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """`SELECT` of the relation's columns as exported: in order, the `DECODED` ones readable."""
-    columns = [c[0] for c in con.execute(f"DESCRIBE {_ident(name)}").fetchall()]
+def exported_select(con: duckdb.DuckDBPyConnection, name: str, columns: list[str] | None = None) -> str:
+    """`SELECT` of the relation's columns (`columns`, else described) as exported: in order, the `DECODED` ones
+    readable."""
+    columns = columns if columns is not None else _columns(con, name)
     listed = ", ".join(f"{DECODED[name, c]} AS {_ident(c)}" if (name, c) in DECODED else _ident(c) for c in columns)
     return f"SELECT {listed} FROM {_ident(name)}"
 
@@ -102,13 +103,17 @@ def exported_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
 def _with_year(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The relation as exported, with a `pub_year` column: its own, else its article's; None when it has no
     article."""
-    columns = {c[0] for c in con.execute(f"DESCRIBE {_ident(name)}").fetchall()}
+    columns = _columns(con, name)
     if YEAR in columns:
-        return exported_select(con, name)
+        return exported_select(con, name, columns)
     if "article_id" in columns:
-        return (f"SELECT t.*, a.{YEAR} FROM ({exported_select(con, name)}) t "
+        return (f"SELECT t.*, a.{YEAR} FROM ({exported_select(con, name, columns)}) t "
                 f"LEFT JOIN (SELECT article_id, {YEAR} FROM articles) a ON a.article_id = t.article_id")
     return None
+
+
+def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    return [c[0] for c in con.execute(f"DESCRIBE {_ident(name)}").fetchall()]
 
 
 def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path, options: str) -> None:
